@@ -1,0 +1,1 @@
+"""The GraphQL gateway the mini-program talks to, and the local default's token issuer."""

@@ -1,0 +1,37 @@
+"""GraphQL types of places."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+
+@strawberry.type
+class Region:
+    id: strawberry.ID
+    name: str
+    kind: str
+    district_class: str | None
+    code: str | None
+    depth: int
+    parent_id: strawberry.Private[str | None]
+
+    @strawberry.field
+    async def parent(self, info: strawberry.Info) -> Region | None:
+        if self.parent_id is None:
+            return None
+        data = await info.context.loaders.region.load(self.parent_id)
+        return Region.from_rest(data) if data else None
+
+    @classmethod
+    def from_rest(cls, data: dict[str, Any]) -> Region:
+        return cls(
+            id=strawberry.ID(data["id"]),
+            name=data["name"],
+            kind=data["kind"],
+            district_class=data.get("district_class"),
+            code=data.get("code"),
+            depth=data["depth"],
+            parent_id=data.get("parent_id"),
+        )

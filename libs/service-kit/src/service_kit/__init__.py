@@ -1,0 +1,1 @@
+"""Shared building blocks of every service: settings, database, errors, auth, events, operations."""

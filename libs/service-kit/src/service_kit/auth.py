@@ -1,0 +1,242 @@
+"""Bearer-token verification (issuer, audience, pinned algorithm, expiry) and the Principal."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import httpx
+import jwt
+from fastapi import Depends, Request
+from jwt import PyJWK
+from sqlalchemy import and_
+
+from service_kit.errors import Forbidden, ServiceUnavailable, Unauthorized
+
+# Roles of ARCHITECTURE.md "Identity and access".
+ROLES = (
+    "city_admin",
+    "district_admin",
+    "org_admin",
+    "secretary",
+    "instructor",
+    "member",
+    "finance_bureau",
+    "sync_client",
+    "service",
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: subject, roles, scopes and the part of the city they may see."""
+
+    subject: str
+    roles: frozenset[str]
+    scopes: frozenset[str]
+    organization_id: uuid.UUID | None = None
+    region_id: uuid.UUID | None = None
+    member_id: uuid.UUID | None = None
+    places: tuple[str, ...] = ()
+    name: str | None = None
+    token: str = field(default="", repr=False)
+
+    @property
+    def is_city_wide(self) -> bool:
+        """City admins, the finance bureau and services see the whole city."""
+        return bool(self.roles & {"city_admin", "finance_bureau", "service"})
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    def require_scope(self, scope: str) -> None:
+        if scope not in self.scopes:
+            raise Forbidden(
+                f"This action needs the scope '{scope}'.",
+                code="insufficient_scope",
+                details={"required_scope": scope},
+            )
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any], token: str = "") -> Principal:
+        def _uuid(key: str) -> uuid.UUID | None:
+            value = claims.get(key)
+            return uuid.UUID(str(value)) if value else None
+
+        scope = claims.get("scope", "")
+        scopes = scope.split() if isinstance(scope, str) else list(scope)
+        return cls(
+            subject=str(claims["sub"]),
+            roles=frozenset(claims.get("roles", [])),
+            scopes=frozenset(scopes),
+            organization_id=_uuid("org_id"),
+            region_id=_uuid("region_id"),
+            member_id=_uuid("member_id"),
+            places=tuple(claims.get("places", [])),
+            name=claims.get("name"),
+            token=token,
+        )
+
+
+JwksFetcher = Callable[[], Coroutine[Any, Any, dict[str, Any]]]
+
+
+class TokenVerifier:
+    """Verifies tokens against a JWKS; refetches the set when it meets an unknown key id."""
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        algorithm: str,
+        jwks: dict[str, Any] | None = None,
+        jwks_url: str | None = None,
+        leeway_seconds: int = 30,
+        refetch_interval_seconds: float = 30.0,
+    ) -> None:
+        if jwks is None and not jwks_url:
+            raise ValueError("a JWKS document or a JWKS URL is required")
+        self.issuer = issuer
+        self.audience = audience
+        self.algorithm = algorithm
+        self.jwks_url = jwks_url
+        self.leeway = leeway_seconds
+        self._keys: dict[str, PyJWK] = {}
+        self._fetched_at = 0.0
+        self._refetch_interval = refetch_interval_seconds
+        self._lock = asyncio.Lock()
+        if jwks is not None:
+            self._load(jwks)
+
+    def _load(self, jwks: dict[str, Any]) -> None:
+        keys = {}
+        for jwk in jwks.get("keys", []):
+            if jwk.get("alg") not in (None, self.algorithm):
+                continue
+            key = PyJWK(jwk, algorithm=self.algorithm)
+            keys[jwk.get("kid", "")] = key
+        self._keys = keys
+
+    async def _refresh(self, *, force: bool) -> None:
+        if not self.jwks_url:
+            return
+        async with self._lock:
+            if not force and self._keys:
+                return
+            if time.monotonic() - self._fetched_at < self._refetch_interval and self._keys:
+                return
+            try:
+                async with httpx.AsyncClient(timeout=5.0) as client:
+                    response = await client.get(self.jwks_url)
+                    response.raise_for_status()
+                    self._load(response.json())
+            except (httpx.HTTPError, ValueError) as exc:
+                raise ServiceUnavailable(
+                    "The token issuer's keys cannot be fetched right now.",
+                    code="issuer_unavailable",
+                ) from exc
+            finally:
+                self._fetched_at = time.monotonic()
+
+    async def _key_for(self, kid: str) -> PyJWK:
+        if kid not in self._keys:
+            await self._refresh(force=bool(self._keys))
+        key = self._keys.get(kid)
+        if key is None:
+            raise Unauthorized("The token was signed by an unknown key.", code="invalid_token")
+        return key
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("The bearer token is malformed.", code="invalid_token") from exc
+        if header.get("alg") != self.algorithm:
+            raise Unauthorized(
+                f"Tokens must be signed with {self.algorithm}.", code="invalid_token"
+            )
+        key = await self._key_for(str(header.get("kid", "")))
+        try:
+            claims = jwt.decode(
+                token,
+                key=key.key,
+                algorithms=[self.algorithm],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("The token has expired.", code="token_expired") from exc
+        except jwt.InvalidAudienceError as exc:
+            raise Unauthorized("The token is not meant for this API.", code="invalid_token") from exc
+        except jwt.InvalidIssuerError as exc:
+            raise Unauthorized("The token comes from an unknown issuer.", code="invalid_token") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"The token is not valid: {exc}.", code="invalid_token") from exc
+        try:
+            return Principal.from_claims(claims, token)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise Unauthorized("The token's claims are malformed.", code="invalid_token") from exc
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> TokenVerifier:
+        jwks = json.loads(settings.auth_jwks) if settings.auth_jwks else None
+        return cls(
+            issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
+            algorithm=settings.auth_algorithm,
+            jwks=jwks,
+            jwks_url=None if jwks is not None else settings.auth_jwks_url,
+            leeway_seconds=settings.auth_leeway_seconds,
+        )
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized()
+    return token.strip()
+
+
+async def current_principal(request: Request) -> Principal:
+    """FastAPI dependency: the verified caller, or 401."""
+    token = bearer_token(request)
+    verifier: TokenVerifier = request.app.state.token_verifier
+    principal = await verifier.verify(token)
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_scope(scope: str) -> Any:
+    """Dependency factory: the caller, who must hold `scope` (else 403)."""
+
+    async def _dependency(principal: CurrentPrincipal) -> Principal:
+        principal.require_scope(scope)
+        return principal
+
+    return Depends(_dependency)
+
+
+def path_upper_bound(anchor_path: str) -> str:
+    """The smallest string above every path that starts with `anchor_path` (C collation)."""
+    return anchor_path[:-1] + chr(ord(anchor_path[-1]) + 1)
+
+
+def subtree_filter(column: Any, anchor_path: str) -> Any:
+    """Rows whose materialized path lies at or under `anchor_path`.
+
+    Spelled as a range rather than LIKE so that a plain btree index on a C-collated
+    column serves it, also from prepared statements with generic plans.
+    """
+    return and_(column >= anchor_path, column < path_upper_bound(anchor_path))

@@ -1,0 +1,372 @@
+"""Events between services: transactional outbox, a relay that pushes over HTTP, an idempotent inbox.
+
+At least once on the wire, exactly once in the data: the event row is written in the
+same transaction as the change, the relay retries until a subscriber answers 2xx, and
+the subscriber's inbox drops an event id it has already handled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import BigInteger, func, Column, DateTime, ForeignKey, Identity, Index, String, text
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlmodel import Field as SQLField
+from sqlmodel import SQLModel, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service_kit.auth import require_scope
+from service_kit.db import Database, SessionDep
+from service_kit.http import HttpClient
+
+log = logging.getLogger("service_kit.events")
+
+EVENTS_SCOPE = "events:deliver"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class EventEnvelope(BaseModel):
+    """What travels between services (ARCHITECTURE.md "Events")."""
+
+    id: uuid.UUID
+    type: str = Field(pattern=r"^[a-z_]+\.[a-z_]+\.[a-z_]+$", max_length=200)
+    occurred_at: datetime
+    source: str = Field(max_length=100)
+    subject: str = Field(max_length=200)
+    version: int = Field(ge=1)
+    data: dict[str, Any]
+
+
+class OutboxEvent(SQLModel, table=True):
+    __tablename__ = "outbox_event"
+
+    id: uuid.UUID = SQLField(primary_key=True)
+    seq: int | None = SQLField(
+        default=None,
+        sa_column=Column(BigInteger, Identity(), nullable=False, unique=True),
+    )
+    type: str = SQLField(max_length=200)
+    subject: str = SQLField(max_length=200)
+    occurred_at: datetime = SQLField(sa_column=Column(DateTime(timezone=True), nullable=False))
+    source: str = SQLField(max_length=100)
+    version: int = 1
+    data: dict[str, Any] = SQLField(sa_column=Column(JSONB, nullable=False))
+
+    def envelope(self) -> EventEnvelope:
+        return EventEnvelope(
+            id=self.id,
+            type=self.type,
+            occurred_at=self.occurred_at,
+            source=self.source,
+            subject=self.subject,
+            version=self.version,
+            data=self.data,
+        )
+
+
+class OutboxDelivery(SQLModel, table=True):
+    """One event to one subscriber; delivered in order of event_seq per (subscriber, subject)."""
+
+    __tablename__ = "outbox_delivery"
+    __table_args__ = (
+        Index(
+            "ix_outbox_delivery_due",
+            "next_attempt_at",
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_outbox_delivery_order",
+            "subscriber",
+            "subject",
+            "event_seq",
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: int | None = SQLField(
+        default=None, sa_column=Column(BigInteger, Identity(), primary_key=True)
+    )
+    event_id: uuid.UUID = SQLField(
+        sa_column=Column(ForeignKey("outbox_event.id"), nullable=False, index=True)
+    )
+    event_seq: int = SQLField(sa_column=Column(BigInteger, nullable=False))
+    subject: str = SQLField(max_length=200)
+    subscriber: str = SQLField(sa_column=Column(String(500), nullable=False))
+    status: str = SQLField(default="pending", max_length=20)
+    attempts: int = 0
+    next_attempt_at: datetime = SQLField(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    delivered_at: datetime | None = SQLField(
+        default=None, sa_column=Column(DateTime(timezone=True))
+    )
+    last_error: str | None = SQLField(default=None, max_length=1000)
+
+
+class InboxEvent(SQLModel, table=True):
+    __tablename__ = "inbox_event"
+
+    id: uuid.UUID = SQLField(primary_key=True)
+    type: str = SQLField(max_length=200)
+    source: str = SQLField(max_length=100)
+    subject: str = SQLField(max_length=200)
+    received_at: datetime = SQLField(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class EventPublisher:
+    """Writes events into the caller's transaction; the relay delivers them after commit."""
+
+    def __init__(self, *, source: str, subscriptions: dict[str, list[str]]) -> None:
+        self.source = source
+        self.subscriptions = subscriptions
+
+    def subscribers_for(self, event_type: str) -> list[str]:
+        exact = self.subscriptions.get(event_type, [])
+        wildcard = self.subscriptions.get("*", [])
+        return list(dict.fromkeys([*exact, *wildcard]))
+
+    async def publish(
+        self,
+        session: AsyncSession,
+        *,
+        type: str,
+        subject: uuid.UUID | str,
+        data: dict[str, Any],
+        version: int = 1,
+        event_id: uuid.UUID | None = None,
+    ) -> EventEnvelope:
+        """Add the event and one delivery per subscriber to the session's transaction."""
+        envelope = EventEnvelope(
+            id=event_id or uuid.uuid4(),
+            type=type,
+            occurred_at=utcnow(),
+            source=self.source,
+            subject=str(subject),
+            version=version,
+            data=data,
+        )
+        row = OutboxEvent(
+            id=envelope.id,
+            type=envelope.type,
+            subject=envelope.subject,
+            occurred_at=envelope.occurred_at,
+            source=envelope.source,
+            version=envelope.version,
+            data=envelope.model_dump(mode="json")["data"],
+        )
+        session.add(row)
+        await session.flush()
+        for subscriber in self.subscribers_for(type):
+            session.add(
+                OutboxDelivery(
+                    event_id=row.id,
+                    event_seq=row.seq or 0,
+                    subject=row.subject,
+                    subscriber=subscriber.rstrip("/"),
+                )
+            )
+        await session.flush()
+        return envelope
+
+
+class OutboxRelay:
+    """Delivers due outbox rows; any number of relays may run at once (SKIP LOCKED)."""
+
+    def __init__(
+        self,
+        database: Database,
+        http: HttpClient,
+        *,
+        batch_size: int = 50,
+        interval_seconds: float = 0.5,
+        max_backoff_seconds: float = 300.0,
+        base_backoff_seconds: float = 0.5,
+        as_service: bool = True,
+    ) -> None:
+        self.database = database
+        self.http = http
+        self.batch_size = batch_size
+        self.interval = interval_seconds
+        self.max_backoff = max_backoff_seconds
+        self.base_backoff = base_backoff_seconds
+        self.as_service = as_service
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Capped exponential backoff with full jitter."""
+        ceiling = min(self.max_backoff, self.base_backoff * (2 ** min(attempts, 30)))
+        return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311
+
+    async def run_once(self) -> int:
+        """Claim a batch of due deliveries, push them, record the outcome; returns how many were tried."""
+        earlier = OutboxDelivery.__table__.alias("earlier")  # type: ignore[attr-defined]
+        d = OutboxDelivery.__table__  # type: ignore[attr-defined]
+        blocked = (
+            select(earlier.c.id)
+            .where(
+                earlier.c.status == "pending",
+                earlier.c.subscriber == d.c.subscriber,
+                earlier.c.subject == d.c.subject,
+                earlier.c.event_seq < d.c.event_seq,
+            )
+            .exists()
+        )
+        claim = (
+            select(OutboxDelivery, OutboxEvent)
+            .join(OutboxEvent, OutboxEvent.id == OutboxDelivery.event_id)  # type: ignore[arg-type]
+            .where(
+                OutboxDelivery.status == "pending",
+                OutboxDelivery.next_attempt_at <= utcnow(),  # type: ignore[operator]
+                ~blocked,
+            )
+            .order_by(OutboxDelivery.event_seq)
+            .limit(self.batch_size)
+            .with_for_update(skip_locked=True, of=OutboxDelivery)  # type: ignore[arg-type]
+        )
+        async with self.database.sessionmaker() as session, session.begin():
+            rows = (await session.exec(claim)).all()
+            if not rows:
+                return 0
+            outcomes = await asyncio.gather(
+                *(self._push(delivery.subscriber, event) for delivery, event in rows)
+            )
+            now = utcnow()
+            for (delivery, _), error in zip(rows, outcomes, strict=True):
+                delivery.attempts += 1
+                if error is None:
+                    delivery.status = "delivered"
+                    delivery.delivered_at = now
+                    delivery.last_error = None
+                else:
+                    delivery.next_attempt_at = now + self.backoff(delivery.attempts)
+                    delivery.last_error = error[:1000]
+                    log.warning(
+                        "event %s to %s failed (attempt %d): %s",
+                        delivery.event_id,
+                        delivery.subscriber,
+                        delivery.attempts,
+                        error,
+                    )
+            return len(rows)
+
+    async def _push(self, subscriber: str, event: OutboxEvent) -> str | None:
+        try:
+            response = await self.http.request(
+                "POST",
+                f"{subscriber}/events",
+                json=event.envelope().model_dump(mode="json"),
+                as_service=self.as_service,
+            )
+        except Exception as exc:  # noqa: BLE001 - any failure is retried later
+            return f"{type(exc).__name__}: {exc}"
+        if 200 <= response.status_code < 300:
+            return None
+        return f"HTTP {response.status_code}: {response.text[:300]}"
+
+    async def run_forever(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                tried = await self.run_once()
+            except Exception:
+                log.exception("outbox relay round failed")
+                tried = 0
+            if tried == 0:
+                try:
+                    await asyncio.wait_for(self._stopping.wait(), timeout=self.interval)
+                except TimeoutError:
+                    pass
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._task = asyncio.create_task(self.run_forever(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+
+EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
+InboxOutcome = Literal["handled", "duplicate", "ignored"]
+
+
+class InboxReceipt(BaseModel):
+    event_id: uuid.UUID
+    outcome: InboxOutcome
+
+
+class Inbox:
+    """Handlers by event type; each event id is applied at most once."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, EventHandler] = {}
+
+    def on(self, event_type: str) -> Callable[[EventHandler], EventHandler]:
+        def register(handler: EventHandler) -> EventHandler:
+            self.handlers[event_type] = handler
+            return handler
+
+        return register
+
+    async def receive(self, session: AsyncSession, envelope: EventEnvelope) -> InboxOutcome:
+        """Record the id and apply the handler in the caller's transaction."""
+        inserted = await session.exec(  # type: ignore[call-overload]
+            insert(InboxEvent)
+            .values(
+                id=envelope.id,
+                type=envelope.type,
+                source=envelope.source,
+                subject=envelope.subject,
+                received_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(InboxEvent.id)  # type: ignore[arg-type]
+        )
+        if inserted.first() is None:
+            return "duplicate"
+        handler = self.handlers.get(envelope.type)
+        if handler is None:
+            return "ignored"
+        await handler(session, envelope)
+        return "handled"
+
+    def router(self) -> APIRouter:
+        router = APIRouter(tags=["events"])
+
+        @router.post(
+            "/events",
+            response_model=InboxReceipt,
+            operation_id="receive_event",
+            dependencies=[require_scope(EVENTS_SCOPE)],
+        )
+        async def receive_event(
+            envelope: EventEnvelope, session: SessionDep, request: Request
+        ) -> InboxReceipt:
+            """Subscriber endpoint for the relays of other services."""
+            outcome = await self.receive(session, envelope)
+            return InboxReceipt(event_id=envelope.id, outcome=outcome)
+
+        return router
+
+
+async def pending_deliveries(session: AsyncSession) -> int:
+    """How many deliveries are still waiting (for /metrics and tests)."""
+    result = await session.exec(
+        select(func.count()).select_from(OutboxDelivery).where(OutboxDelivery.status == "pending")
+    )
+    return int(result.one())

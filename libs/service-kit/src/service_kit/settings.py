@@ -1,0 +1,79 @@
+"""Settings base every service and the gateway extend with their own prefix and fields."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["local", "test", "production"]
+
+# Values that ship in the repository for local development only. Outside the local
+# default a deployment must set real ones, or the process refuses to start.
+PLACEHOLDER_SECRETS = frozenset({"", "demo", "changeme", "dev-service-secret", "local-only"})
+
+
+class KitSettings(BaseSettings):
+    """Settings every service reads; subclasses set `env_prefix` (ORG_, MEMBER_, …)."""
+
+    model_config = SettingsConfigDict(extra="ignore", env_nested_delimiter="__")
+
+    service_name: str = "service"
+    environment: Environment = "local"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    database_url: str = ""
+    database_pool_size: int = 10
+    database_max_overflow: int = 10
+
+    # Token verification. Either a JWKS URL (the issuer's) or an inline JWKS document.
+    auth_issuer: str = "http://127.0.0.1:8000/auth"
+    auth_audience: str = "party-building"
+    auth_jwks_url: str | None = "http://127.0.0.1:8000/auth/jwks"
+    auth_jwks: str | None = None
+    auth_algorithm: Literal["RS256", "ES256", "EdDSA"] = "RS256"
+    auth_leeway_seconds: int = 30
+
+    # Service credentials (OAuth2 client credentials) for calls and event delivery.
+    token_url: str = "http://127.0.0.1:8000/auth/token"
+    client_id: str = ""
+    client_secret: str = "dev-service-secret"
+
+    http_timeout_seconds: float = 5.0
+    http_read_retries: int = 1
+
+    # Event delivery: type -> subscriber base URLs (the relay POSTs to <url>/events).
+    event_subscriptions: dict[str, list[str]] = Field(default_factory=dict)
+    relay_enabled: bool = True
+    relay_interval_seconds: float = 0.5
+    relay_batch_size: int = 50
+    relay_max_backoff_seconds: float = 300.0
+
+    @field_validator("event_subscriptions", mode="before")
+    @classmethod
+    def _parse_subscriptions(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else {}
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_outside_local(self) -> KitSettings:
+        if self.environment == "production":
+            for name in self.secret_field_names():
+                if str(getattr(self, name)) in PLACEHOLDER_SECRETS:
+                    raise ValueError(
+                        f"{name} is a placeholder; set a real secret for environment "
+                        f"'{self.environment}'"
+                    )
+            if not self.database_url:
+                raise ValueError("database_url must be set outside local development")
+        return self
+
+    def secret_field_names(self) -> tuple[str, ...]:
+        """Fields that must never keep a repository placeholder in production."""
+        return ("client_secret",)

@@ -1,0 +1,1 @@
+"""org-service: places, the organizational structure, work targets and coverage."""

@@ -1,0 +1,28 @@
+"""org-service app: assembled from service-kit and the domain routers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from org_service.organizations.router import router as organizations_router
+from org_service.places.router import router as places_router
+from org_service.settings import OrgSettings
+from service_kit.app import create_service_app
+from service_kit.events import Inbox
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+inbox = Inbox()
+
+
+def create_app(settings: OrgSettings | None = None, **kwargs: object) -> FastAPI:
+    return create_service_app(
+        settings=settings or OrgSettings(),
+        title="org-service",
+        routers=[places_router, organizations_router],
+        migrations_dir=MIGRATIONS_DIR,
+        inbox=inbox,
+        **kwargs,  # type: ignore[arg-type]
+    )
