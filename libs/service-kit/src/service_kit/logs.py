@@ -58,3 +58,5 @@ def configure_logging(service: str, level: str = "INFO", json_logs: bool = True)
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("uvicorn.access").disabled = True
+    # One line per outgoing call is noise next to our own access log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

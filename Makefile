@@ -1,0 +1,33 @@
+# The two commands of the quick start, and the checks around them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BOOT := .tools/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := $(BOOT)/bin/uv
+UV_DEP := $(BOOT)/bin/uv
+endif
+
+.PHONY: bootstrap run test lint bench k8s-check
+
+$(BOOT)/bin/uv:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=…")'
+	$(PYTHON) -m venv $(BOOT)
+	$(BOOT)/bin/python -m pip install --quiet --disable-pip-version-check uv
+
+bootstrap: $(UV_DEP)
+	@$(UV) sync --frozen --quiet --python "$$(command -v $(PYTHON))"
+
+run: bootstrap
+	$(VENV)/bin/python -m devstack run
+
+test: bootstrap
+	$(VENV)/bin/pytest
+
+lint: bootstrap
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
