@@ -139,5 +139,5 @@ def build_schema(max_depth: int = 12) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        extensions=[ShapeErrors, QueryDepthLimiter(max_depth=max_depth)],
+        extensions=[ShapeErrors, lambda: QueryDepthLimiter(max_depth=max_depth)],
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import demo_data
 from devstack.seed import load_demo, service_token
-from devstack.stack import Stack
+from devstack.stack import Stack, default_apps
 from service_kit.pgcluster import ClusterError, LocalCluster
 
 DEFAULT_PG_PORT = 55432
@@ -49,7 +49,7 @@ def _banner(stack: Stack, database: str, created: dict[str, int]) -> str:
     return "\n".join(lines)
 
 
-async def _run(data_dir: Path) -> int:
+async def _run(data_dir: Path, base_port: int) -> int:
     cluster: LocalCluster | None = None
     server_url = os.environ.get("DATABASE_URL")
     if server_url is None:
@@ -59,7 +59,7 @@ async def _run(data_dir: Path) -> int:
         cluster.init()
         cluster.start()
         server_url = cluster.url()
-    stack = Stack(server_url=server_url, data_dir=data_dir)
+    stack = Stack(server_url=server_url, data_dir=data_dir, apps=default_apps(base_port))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -97,9 +97,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="devstack")
     parser.add_argument("command", choices=["run"])
     parser.add_argument("--data-dir", type=Path, default=Path(".data"))
+    parser.add_argument(
+        "--base-port", type=int, default=int(os.environ.get("BASE_PORT", "8000")),
+        help="gateway port; the services take the next four (default 8000)",
+    )
     args = parser.parse_args(argv)
     try:
-        code = asyncio.run(_run(args.data_dir.resolve()))
+        code = asyncio.run(_run(args.data_dir.resolve(), args.base_port))
     except (ClusterError, RuntimeError, TimeoutError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         code = 1
