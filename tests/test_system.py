@@ -47,7 +47,8 @@ async def _token(gateway: str, username: str) -> str:
 async def _graphql(gateway: str, token: str, query: str) -> dict[str, object]:
     async with httpx.AsyncClient(timeout=10.0) as client:
         response = await client.post(
-            f"{gateway}/graphql", json={"query": query},
+            f"{gateway}/graphql",
+            json={"query": query},
             headers={"Authorization": f"Bearer {token}"},
         )
         assert response.status_code == 200, response.text
@@ -56,7 +57,9 @@ async def _graphql(gateway: str, token: str, query: str) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-async def stack(pg_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+async def stack(
+    pg_server_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
     running = Stack(
         server_url=pg_server_url,
         data_dir=tmp_path_factory.mktemp("stack"),
@@ -78,7 +81,8 @@ async def stack(pg_server_url: str, tmp_path_factory: pytest.TempPathFactory) ->
 async def test_gateway_answers_with_demo_organizations(stack: Stack) -> None:
     token = await _token(stack.gateway_url, "admin.city")
     body = await _graphql(
-        stack.gateway_url, token,
+        stack.gateway_url,
+        token,
         "{ organizations(first: 200) { nodes { name region { name } } } }",
     )
     assert body.get("errors") is None, body
@@ -137,10 +141,21 @@ def test_make_run_command_starts_everything_and_ctrl_c_stops_it() -> None:
     pg_port = free_port()
     env = {**os.environ, "PGPORT": str(pg_port), "PYTHONUNBUFFERED": "1"}
     env.pop("DATABASE_URL", None)
-    process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "devstack", "run", "--data-dir", str(tmp_path / "data"),
-         "--base-port", str(base)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "devstack",
+            "run",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--base-port",
+            str(base),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     output: list[str] = []
     try:

@@ -1,1 +1,1 @@
-"""Tests of the gateway (a package, so that its modules do not take the name of the gateway package)."""
+"""Gateway tests: a package, so that pytest does not take `gateway` for this folder."""

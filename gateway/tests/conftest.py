@@ -1,4 +1,4 @@
-"""Gateway test fixtures: org-service over real HTTP on the test database, the gateway in process."""
+"""Gateway test fixtures: org-service over real HTTP on the test database, gateway in process."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class GatewayStack:
     org_url: str
     key_file: Path
 
-    async def token(self, username: str, password: str = "demo") -> str:
+    async def token(self, username: str, password: str = "demo") -> str:  # noqa: S107
         response = await self.client.post(
             "/auth/token",
             data={"grant_type": "password", "username": username, "password": password},
@@ -54,8 +54,10 @@ class GatewayStack:
             text = (await client.get(f"{self.org_url}/metrics")).text
         total = 0.0
         for line in text.splitlines():
-            if line.startswith("http_requests_total{") and 'method="GET"' in line and (
-                'route="/organizations"' in line or 'route="/regions"' in line
+            if (
+                line.startswith("http_requests_total{")
+                and 'method="GET"' in line
+                and ('route="/organizations"' in line or 'route="/regions"' in line)
             ):
                 total += float(line.rsplit(" ", 1)[1])
         return total
@@ -95,8 +97,11 @@ async def gateway_stack(gw_org_db: str, tmp_path: Path) -> AsyncIterator[Gateway
             stack = GatewayStack(client, org_url, key_file)
             token = await client.post(
                 "/auth/token",
-                data={"grant_type": "client_credentials", "client_id": "gateway",
-                      "client_secret": "dev-service-secret"},
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": "gateway",
+                    "client_secret": "dev-service-secret",
+                },
             )
             await load_demo(org_url, token.json()["access_token"])
             yield stack

@@ -1,4 +1,4 @@
-"""GraphQL over org-service: root fields, connections, batching by DataLoader, errors, resilience."""
+"""GraphQL over org-service: root fields, connections, DataLoader batching, errors."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ class TestOrganizationQueries:
         branch = demo_data.organization_id(demo_data.DEMO_BRANCH)
         body = await gateway_stack.graphql(
             """query($id: ID!) { organization(id: $id) {
-                 name kind parent { name } industryCommittee { name } region { name parent { name } }
+                 name kind parent { name } industryCommittee { name }
+                 region { name parent { name } }
                } }""",
             token,
             {"id": str(branch)},
@@ -72,7 +73,8 @@ class TestOrganizationQueries:
         )
         data = body["data"]
         assert data["me"] == {  # type: ignore[index]
-            "roles": ["secretary"], "organization": {"name": demo_data.DEMO_BRANCH}
+            "roles": ["secretary"],
+            "organization": {"name": demo_data.DEMO_BRANCH},
         }
         assert data["organizations"]["nodes"] == [{"name": demo_data.DEMO_BRANCH}]  # type: ignore[index]
 
@@ -90,8 +92,15 @@ class TestBatching:
                 """mutation($input: CreateOrganizationInput!) {
                      createOrganization(input: $input) { id } }""",
                 token,
-                {"input": {"name": f"物流企业{i:03d}党支部", "kind": "BRANCH", "regionId": region,
-                           "parentId": parent, "industryCommitteeId": line}},
+                {
+                    "input": {
+                        "name": f"物流企业{i:03d}党支部",
+                        "kind": "BRANCH",
+                        "regionId": region,
+                        "parentId": parent,
+                        "industryCommitteeId": line,
+                    }
+                },
             )
             assert body.get("errors") is None, body
         before = await gateway_stack.org_requests()
@@ -119,23 +128,27 @@ class TestErrors:
 
     async def test_garbage_token_is_401(self, gateway_stack: GatewayStack) -> None:
         response = await gateway_stack.client.post(
-            "/graphql", json={"query": "{ me { subject } }"},
+            "/graphql",
+            json={"query": "{ me { subject } }"},
             headers={"Authorization": "Bearer not.a.token"},
         )
         assert response.status_code == 401
         assert response.json()["error"]["code"] == "invalid_token"
 
-    async def test_service_error_code_reaches_the_client(
-        self, gateway_stack: GatewayStack
-    ) -> None:
+    async def test_service_error_code_reaches_the_client(self, gateway_stack: GatewayStack) -> None:
         token = await gateway_stack.token("admin.city")
         body = await gateway_stack.graphql(
             """mutation($input: CreateOrganizationInput!) {
                  createOrganization(input: $input) { id } }""",
             token,
-            {"input": {"name": "错误", "kind": "BRANCH",
-                       "regionId": str(demo_data.region_id("南关区")),
-                       "parentId": str(demo_data.organization_id(demo_data.DEMO_BRANCH))}},
+            {
+                "input": {
+                    "name": "错误",
+                    "kind": "BRANCH",
+                    "regionId": str(demo_data.region_id("南关区")),
+                    "parentId": str(demo_data.organization_id(demo_data.DEMO_BRANCH)),
+                }
+            },
         )
         error = body["errors"][0]  # type: ignore[index]
         assert error["extensions"]["code"] == "invalid_parent_kind"
@@ -147,8 +160,13 @@ class TestErrors:
             """mutation($input: CreateOrganizationInput!) {
                  createOrganization(input: $input) { id } }""",
             token,
-            {"input": {"name": "x", "kind": "BRANCH",
-                       "regionId": str(demo_data.region_id("南关区"))}},
+            {
+                "input": {
+                    "name": "x",
+                    "kind": "BRANCH",
+                    "regionId": str(demo_data.region_id("南关区")),
+                }
+            },
         )
         assert body["errors"][0]["extensions"]["code"] == "insufficient_scope"  # type: ignore[index]
 

@@ -41,8 +41,11 @@ class TestTokenEndpoint:
     async def test_client_credentials_in_form_and_basic(self, gateway_stack: GatewayStack) -> None:
         form = await gateway_stack.client.post(
             "/auth/token",
-            data={"grant_type": "client_credentials", "client_id": "finance-bureau",
-                  "client_secret": "demo"},
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "finance-bureau",
+                "client_secret": "demo",
+            },
         )
         assert form.status_code == 200
         assert "funding:read" in form.json()["scope"].split()
@@ -59,15 +62,17 @@ class TestTokenEndpoint:
     async def test_requested_scope_narrows_the_token(self, gateway_stack: GatewayStack) -> None:
         response = await gateway_stack.client.post(
             "/auth/token",
-            data={"grant_type": "password", "username": "admin.city", "password": "demo",
-                  "scope": "org:read member:pii nonsense"},
+            data={
+                "grant_type": "password",
+                "username": "admin.city",
+                "password": "demo",
+                "scope": "org:read member:pii nonsense",
+            },
         )
         assert response.json()["scope"] == "member:pii org:read"
 
     async def test_unsupported_grant(self, gateway_stack: GatewayStack) -> None:
-        response = await gateway_stack.client.post(
-            "/auth/token", data={"grant_type": "implicit"}
-        )
+        response = await gateway_stack.client.post("/auth/token", data={"grant_type": "implicit"})
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "unsupported_grant_type"
 
@@ -87,14 +92,22 @@ class TestTokenEndpoint:
 
 def test_demo_accounts_refused_outside_local() -> None:
     with pytest.raises(ValidationError, match="demo accounts"):
-        GatewaySettings(environment="production", service_client_secret="s3cret-value",
-                        client_secret="another-secret", database_url="postgresql://x/y")
+        GatewaySettings(
+            environment="production",
+            service_client_secret="s3cret-value",
+            client_secret="another-secret",
+            database_url="postgresql://x/y",
+        )
 
 
 def test_placeholder_service_secret_refused_in_production() -> None:
     with pytest.raises(ValidationError, match="service_client_secret"):
-        GatewaySettings(environment="production", demo_accounts=False,
-                        client_secret="another-secret", database_url="postgresql://x/y")
+        GatewaySettings(
+            environment="production",
+            demo_accounts=False,
+            client_secret="another-secret",
+            database_url="postgresql://x/y",
+        )
 
 
 def test_signing_key_is_kept_between_starts(tmp_path: pytest.TempPathFactory) -> None:

@@ -1,4 +1,4 @@
-"""The built-in token issuer of the local default: OAuth2 password and client-credentials grants, JWKS."""
+"""The local default's built-in token issuer: OAuth2 password and client credentials, JWKS."""
 
 from __future__ import annotations
 
@@ -20,24 +20,61 @@ from service_kit.tokens import SigningKey, mint_token
 # What each role may do; a token carries the union over its roles.
 ROLE_SCOPES: dict[str, tuple[str, ...]] = {
     "city_admin": (
-        "org:read", "org:write", "org:admin", "member:read", "member:write", "member:pii",
-        "funding:read", "funding:write", "rating:read", "rating:write",
+        "org:read",
+        "org:write",
+        "org:admin",
+        "member:read",
+        "member:write",
+        "member:pii",
+        "funding:read",
+        "funding:write",
+        "rating:read",
+        "rating:write",
     ),
     "district_admin": (
-        "org:read", "org:write", "member:read", "member:write", "member:pii",
-        "funding:read", "funding:write", "rating:read", "rating:write",
+        "org:read",
+        "org:write",
+        "member:read",
+        "member:write",
+        "member:pii",
+        "funding:read",
+        "funding:write",
+        "rating:read",
+        "rating:write",
     ),
-    "org_admin": ("org:read", "org:write", "member:read", "member:write", "rating:read",
-                  "rating:write"),
-    "secretary": ("org:read", "org:write", "member:read", "member:write", "rating:read",
-                  "rating:write", "rating:vote"),
+    "org_admin": (
+        "org:read",
+        "org:write",
+        "member:read",
+        "member:write",
+        "rating:read",
+        "rating:write",
+    ),
+    "secretary": (
+        "org:read",
+        "org:write",
+        "member:read",
+        "member:write",
+        "rating:read",
+        "rating:write",
+        "rating:vote",
+    ),
     "instructor": ("org:read", "member:read", "rating:read"),
     "member": ("org:read", "member:read", "rating:read", "rating:vote"),
     "finance_bureau": ("funding:read", "org:read"),
     "sync_client": ("sync:write", "org:read"),
     "service": (
-        "org:read", "org:write", "org:admin", "member:read", "member:write", "member:pii",
-        "funding:read", "funding:write", "rating:read", "rating:write", "events:deliver",
+        "org:read",
+        "org:write",
+        "org:admin",
+        "member:read",
+        "member:write",
+        "member:pii",
+        "funding:read",
+        "funding:write",
+        "rating:read",
+        "rating:write",
+        "events:deliver",
     ),
 }
 
@@ -86,7 +123,7 @@ class UnsupportedGrant(BadRequest):
 
 class TokenResponse(BaseModel):
     access_token: str
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - not a secret
     expires_in: int
     scope: str
 

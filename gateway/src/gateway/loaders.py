@@ -27,7 +27,7 @@ def by_ids(client: ServiceClient, path: str, bearer: str) -> BatchFn:
                 page = await client.get(path, bearer=bearer, params={"ids": ",".join(chunk)})
                 for item in page["items"]:
                     found[str(item["id"])] = item
-        except Exception as exc:  # noqa: BLE001 - every key of the batch gets the error
+        except Exception as exc:
             return [exc for _ in keys]
         return [found.get(str(k)) for k in keys]
 
@@ -44,6 +44,8 @@ def make_loaders(services: dict[str, ServiceClient], bearer: str) -> Loaders:
     """Fresh loaders for one request: nothing is cached across callers."""
     org = services["org"]
     return Loaders(
-        organization=DataLoader(load_fn=by_ids(org, "/organizations", bearer), max_batch_size=MAX_BATCH_IDS),
+        organization=DataLoader(
+            load_fn=by_ids(org, "/organizations", bearer), max_batch_size=MAX_BATCH_IDS
+        ),
         region=DataLoader(load_fn=by_ids(org, "/regions", bearer), max_batch_size=MAX_BATCH_IDS),
     )

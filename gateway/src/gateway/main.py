@@ -23,8 +23,10 @@ from service_kit.ops import install_ops
 from service_kit.tokens import SigningKey
 
 
-def create_app(settings: GatewaySettings | None = None, *, configure_logs: bool = True) -> FastAPI:
-    settings = settings or GatewaySettings()
+def create_app(
+    given: GatewaySettings | None = None, *, configure_logs: bool = True
+) -> FastAPI:
+    settings = given or GatewaySettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -29,7 +29,7 @@ class GatewaySettings(KitSettings):
     issuer_key_file: Path = Path(".data/issuer/signing-key.pem")
     access_token_ttl_seconds: int = 3600
     # Secret of the service clients (org-service, member-service, …) at the built-in issuer.
-    service_client_secret: str = "dev-service-secret"
+    service_client_secret: str = "dev-service-secret"  # noqa: S105 - refused outside local
 
     graphql_ide: bool = True
     max_query_depth: int = 12

@@ -32,9 +32,7 @@ def org_settings(db_url: str, issuer: TestIssuer, **overrides: Any) -> OrgSettin
 
 
 @pytest.fixture
-async def org_client(
-    org_db_url: str, test_issuer: TestIssuer
-) -> AsyncIterator[httpx.AsyncClient]:
+async def org_client(org_db_url: str, test_issuer: TestIssuer) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(org_settings(org_db_url, test_issuer), configure_logs=False)
     async with app_client(app) as client:
         yield client
@@ -58,7 +56,9 @@ class Tree:
         self.headers = headers
         self.ids: dict[str, uuid.UUID] = {}
 
-    async def region(self, name: str, kind: str, parent: str | None = None, **extra: Any) -> uuid.UUID:
+    async def region(
+        self, name: str, kind: str, parent: str | None = None, **extra: Any
+    ) -> uuid.UUID:
         body = {"name": name, "kind": kind, **extra}
         if parent:
             body["parent_id"] = str(self.ids[parent])
@@ -89,9 +89,14 @@ async def tree(org_client: httpx.AsyncClient, city_admin: dict[str, str]) -> Tre
     await t.org("南关区党工委", "working_committee", "南关区", "市党工委", subkind="district")
     await t.org("农安县党工委", "working_committee", "农安县", "市党工委", subkind="district")
     await t.org("律师行业党委", "party_committee", "长春市", "市党工委", subkind="industry")
-    await t.org("星火源综合党委", "party_committee", "南关区", "南关区党工委", subkind="comprehensive")
     await t.org(
-        "盈科律所党支部", "branch", "南关区", "星火源综合党委",
+        "星火源综合党委", "party_committee", "南关区", "南关区党工委", subkind="comprehensive"
+    )
+    await t.org(
+        "盈科律所党支部",
+        "branch",
+        "南关区",
+        "星火源综合党委",
         industry_committee_id=str(t.ids["律师行业党委"]),
     )
     await t.org("农安某企业党支部", "branch", "农安县", "农安县党工委")

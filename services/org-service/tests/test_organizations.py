@@ -37,7 +37,8 @@ class TestCreateOrganization:
         response = await tree.client.post(
             "/organizations",
             json={
-                "name": "错误支部", "kind": "branch",
+                "name": "错误支部",
+                "kind": "branch",
                 "region_id": str(tree.ids["南关区"]),
                 "parent_id": str(tree.ids["盈科律所党支部"]),
             },
@@ -50,7 +51,8 @@ class TestCreateOrganization:
         response = await tree.client.post(
             "/organizations",
             json={
-                "name": "某支部", "kind": "branch",
+                "name": "某支部",
+                "kind": "branch",
                 "region_id": str(tree.ids["南关区"]),
                 "parent_id": str(tree.ids["星火源综合党委"]),
                 "industry_committee_id": str(tree.ids["南关区党工委"]),
@@ -64,7 +66,9 @@ class TestCreateOrganization:
         response = await tree.client.post(
             "/organizations",
             json={
-                "name": "联合支部", "kind": "branch", "formation": "joint",
+                "name": "联合支部",
+                "kind": "branch",
+                "formation": "joint",
                 "region_id": str(tree.ids["南关区"]),
                 "parent_id": str(tree.ids["南关区党工委"]),
             },
@@ -84,9 +88,7 @@ class TestCreateOrganization:
         assert error["code"] == "validation_error"
         assert error["details"][0]["loc"] == ["body", "kind"]
 
-    async def test_malformed_json_writes_nothing(
-        self, tree: Tree, org_db_url: str
-    ) -> None:
+    async def test_malformed_json_writes_nothing(self, tree: Tree, org_db_url: str) -> None:
         before = await _count(org_db_url, "organization")
         response = await tree.client.post(
             "/organizations",
@@ -132,7 +134,9 @@ class TestCreateOrganization:
         response = await tree.client.post(
             "/organizations",
             json={
-                "name": "x", "kind": "general_branch", "region_id": str(tree.ids["南关区"]),
+                "name": "x",
+                "kind": "general_branch",
+                "region_id": str(tree.ids["南关区"]),
             },
             headers=tree.headers,
         )
@@ -206,7 +210,9 @@ class TestVisibility:
         self, tree: Tree, test_issuer: TestIssuer
     ) -> None:
         headers = test_issuer.headers(
-            subject="admin.nanguan", roles=["district_admin"], scopes=["org:read"],
+            subject="admin.nanguan",
+            roles=["district_admin"],
+            scopes=["org:read"],
             region_id=tree.ids["南关区"],
         )
         page = (await tree.client.get("/organizations", headers=headers)).json()
@@ -217,7 +223,9 @@ class TestVisibility:
         self, tree: Tree, test_issuer: TestIssuer
     ) -> None:
         headers = test_issuer.headers(
-            subject="secretary", roles=["secretary"], scopes=["org:read"],
+            subject="secretary",
+            roles=["secretary"],
+            scopes=["org:read"],
             org_id=tree.ids["盈科律所党支部"],
         )
         response = await tree.client.get(
@@ -225,14 +233,10 @@ class TestVisibility:
         )
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "organization_not_found"
-        own = await tree.client.get(
-            f"/organizations/{tree.ids['盈科律所党支部']}", headers=headers
-        )
+        own = await tree.client.get(f"/organizations/{tree.ids['盈科律所党支部']}", headers=headers)
         assert own.status_code == 200
 
-    async def test_write_without_scope_is_403(
-        self, tree: Tree, test_issuer: TestIssuer
-    ) -> None:
+    async def test_write_without_scope_is_403(self, tree: Tree, test_issuer: TestIssuer) -> None:
         headers = test_issuer.headers(subject="m", roles=["member"], scopes=["org:read"])
         response = await tree.client.post(
             "/organizations",

@@ -1,4 +1,4 @@
-"""One place that decides what a GraphQL error says: service codes pass, the unexpected is masked."""
+"""What a GraphQL error says: service codes pass through, the unexpected is masked."""
 
 from __future__ import annotations
 
@@ -25,20 +25,42 @@ def shape(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if original is None:
         extensions = {"code": "graphql_validation_failed", **(error.extensions or {})}
-        return GraphQLError(error.message, error.nodes, error.source, error.positions,
-                            error.path, None, extensions)
+        return GraphQLError(
+            error.message, error.nodes, error.source, error.positions, error.path, None, extensions
+        )
     if isinstance(original, UpstreamError):
         extensions = {"code": original.code, "service": original.service}
         if original.details is not None and not isinstance(original, UpstreamUnavailable):
             extensions["details"] = original.details
-        return GraphQLError(str(original), error.nodes, error.source, error.positions,
-                            error.path, original, extensions)
+        return GraphQLError(
+            str(original),
+            error.nodes,
+            error.source,
+            error.positions,
+            error.path,
+            original,
+            extensions,
+        )
     if isinstance(original, GatewayError):
-        return GraphQLError(str(original), error.nodes, error.source, error.positions,
-                            error.path, original, {"code": original.code})
+        return GraphQLError(
+            str(original),
+            error.nodes,
+            error.source,
+            error.positions,
+            error.path,
+            original,
+            {"code": original.code},
+        )
     log.error("unexpected error in a resolver", exc_info=original)
-    return GraphQLError("An unexpected error occurred.", error.nodes, error.source,
-                        error.positions, error.path, None, {"code": "internal_error"})
+    return GraphQLError(
+        "An unexpected error occurred.",
+        error.nodes,
+        error.source,
+        error.positions,
+        error.path,
+        None,
+        {"code": "internal_error"},
+    )
 
 
 class ShapeErrors(SchemaExtension):

@@ -142,5 +142,3 @@ class CreateOrganizationInput:
             else None,
             "founded_on": self.founded_on.isoformat() if self.founded_on else None,
         }
-
-

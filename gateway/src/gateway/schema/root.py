@@ -134,7 +134,7 @@ class Mutation:
 
 
 def build_schema(max_depth: int = 12) -> strawberry.Schema:
-    from strawberry.extensions import QueryDepthLimiter  # noqa: PLC0415
+    from strawberry.extensions import QueryDepthLimiter
 
     return strawberry.Schema(
         query=Query,

@@ -1,4 +1,4 @@
-"""The demo city (names from the Changchun report) with fixed ids, shared by loaders and the local issuer."""
+"""The demo city (names from the Changchun report) with fixed ids, for loaders and the issuer."""
 
 from __future__ import annotations
 
@@ -120,49 +120,84 @@ ORGANIZATIONS: tuple[DemoOrganization, ...] = (
         for name in _INDUSTRIES
     ),
     DemoOrganization(
-        "高新文化创意园党委", "party_committee", "朝阳区", _district_committee("朝阳区"),
+        "高新文化创意园党委",
+        "party_committee",
+        "朝阳区",
+        _district_committee("朝阳区"),
         subkind="park",
     ),
     DemoOrganization(
-        "北湖科技园党委", "party_committee", "长春新区", _district_committee("长春新区"),
+        "北湖科技园党委",
+        "party_committee",
+        "长春新区",
+        _district_committee("长春新区"),
         subkind="park",
     ),
     DemoOrganization(
-        "同心港综合党委", "party_committee", "二道区", _district_committee("二道区"),
+        "同心港综合党委",
+        "party_committee",
+        "二道区",
+        _district_committee("二道区"),
         subkind="comprehensive",
     ),
     DemoOrganization(
-        "星火源综合党委", "party_committee", "南关区", _district_committee("南关区"),
+        "星火源综合党委",
+        "party_committee",
+        "南关区",
+        _district_committee("南关区"),
         subkind="comprehensive",
     ),
     DemoOrganization(
-        "红帆综合党委", "party_committee", "宽城区", _district_committee("宽城区"),
+        "红帆综合党委",
+        "party_committee",
+        "宽城区",
+        _district_committee("宽城区"),
         subkind="comprehensive",
     ),
     DemoOrganization(
         DEMO_BRANCH, "branch", "南关区", "星火源综合党委", industry_line="律师行业党委"
     ),
     DemoOrganization(
-        "瑞华会计师事务所党支部", "branch", "朝阳区", _district_committee("朝阳区"),
+        "瑞华会计师事务所党支部",
+        "branch",
+        "朝阳区",
+        _district_committee("朝阳区"),
         industry_line="注册会计师行业党委",
     ),
     DemoOrganization(
-        "延安医院党支部", "branch", "朝阳区", _district_committee("朝阳区"),
+        "延安医院党支部",
+        "branch",
+        "朝阳区",
+        _district_committee("朝阳区"),
         industry_line="民营医疗机构行业党委",
     ),
     DemoOrganization(
-        "汇通驾校党支部", "branch", "二道区", "同心港综合党委",
+        "汇通驾校党支部",
+        "branch",
+        "二道区",
+        "同心港综合党委",
     ),
     DemoOrganization(
-        "重庆路东商圈联合党支部", "branch", "朝阳区", _district_committee("朝阳区"),
-        formation="joint", joint_mode="area",
+        "重庆路东商圈联合党支部",
+        "branch",
+        "朝阳区",
+        _district_committee("朝阳区"),
+        formation="joint",
+        joint_mode="area",
     ),
     DemoOrganization(
-        "中天大厦楼宇联合党支部", "branch", "朝阳区", _district_committee("朝阳区"),
-        formation="joint", joint_mode="area",
+        "中天大厦楼宇联合党支部",
+        "branch",
+        "朝阳区",
+        _district_committee("朝阳区"),
+        formation="joint",
+        joint_mode="area",
     ),
     DemoOrganization(
-        "红旗商圈功能型党支部", "branch", "朝阳区", _district_committee("朝阳区"),
+        "红旗商圈功能型党支部",
+        "branch",
+        "朝阳区",
+        _district_committee("朝阳区"),
         formation="dispatched",
     ),
 )

@@ -1,1 +1,1 @@
-"""funding-service: double-entry ledgers for the three funds and the secretary allowance, budgets, dues and projects."""
+"""funding-service: ledgers for the three funds and the allowance, budgets, dues, projects."""

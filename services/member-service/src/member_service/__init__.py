@@ -1,1 +1,1 @@
-"""member-service: members, the development pipeline, quotas, transfers, posts and the political archive."""
+"""member-service: members, the development pipeline, quotas, transfers, posts, archive."""

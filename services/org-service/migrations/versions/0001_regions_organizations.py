@@ -36,9 +36,7 @@ def upgrade() -> None:
             "kind IN ('city','district','county','new_area','sub_district','community')",
             name="ck_region_kind",
         ),
-        sa.CheckConstraint(
-            "district_class IN ('urban','county')", name="ck_region_district_class"
-        ),
+        sa.CheckConstraint("district_class IN ('urban','county')", name="ck_region_district_class"),
     )
     op.create_index("ix_region_path", "region", ["path"])
     op.create_index("ix_region_parent_id_name", "region", ["parent_id", "name"], unique=True)

@@ -1,4 +1,4 @@
-"""What part of the city a caller may see in org-service: filters by region and organization subtree."""
+"""What part of the city a caller may see: filters by region and by organization subtree."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""rating-service: four-party evaluation campaigns and star ratings of members and organizations."""
+"""rating-service: four-party evaluation campaigns and star ratings."""

@@ -26,8 +26,11 @@ def _banner(stack: Stack, database: str, created: dict[str, int]) -> str:
         f"  gateway (GraphQL)  {gw}/graphql",
         f"  token issuer       {gw}/auth/token",
     ]
-    lines += [f"  {a.name:<18} {stack.url(a.name)}  (OpenAPI: {stack.url(a.name)}/docs)"
-              for a in stack.apps if a.database]
+    lines += [
+        f"  {a.name:<18} {stack.url(a.name)}  (OpenAPI: {stack.url(a.name)}/docs)"
+        for a in stack.apps
+        if a.database
+    ]
     lines += [
         f"  PostgreSQL         {database}",
         f"  logs               {stack.data_dir / 'logs'}",
@@ -40,9 +43,11 @@ def _banner(stack: Stack, database: str, created: dict[str, int]) -> str:
         "",
         "Try it:",
         f"  TOKEN=$(curl -s {gw}/auth/token -d grant_type=password -d username=admin.city "
-        "-d password=demo | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')",
-        f"  curl -s {gw}/graphql -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' "
-        "-d '{\"query\": \"{ organizations(first: 5) { nodes { name kind region { name } } } }\"}'",
+        "-d password=demo | python3 -c "
+        "'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')",
+        f'  curl -s {gw}/graphql -H "Authorization: Bearer $TOKEN" '
+        "-H 'Content-Type: application/json' "
+        '-d \'{"query": "{ organizations(first: 5) { nodes { name kind region { name } } } }"}\'',
         "",
         "Press Ctrl-C to stop everything.",
     ]
@@ -71,7 +76,8 @@ async def _run(data_dir: Path, base_port: int) -> int:
         stack.start()
         await stack.wait_ready()
         token = await service_token(
-            stack.gateway_url, "gateway",
+            stack.gateway_url,
+            "gateway",
             os.environ.get("GATEWAY_SERVICE_CLIENT_SECRET", "dev-service-secret"),
         )
         created = await load_demo(stack.url("org"), token)
@@ -98,7 +104,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("command", choices=["run"])
     parser.add_argument("--data-dir", type=Path, default=Path(".data"))
     parser.add_argument(
-        "--base-port", type=int, default=int(os.environ.get("BASE_PORT", "8000")),
+        "--base-port",
+        type=int,
+        default=int(os.environ.get("BASE_PORT", "8000")),
         help="gateway port; the services take the next four (default 8000)",
     )
     args = parser.parse_args(argv)

@@ -13,8 +13,11 @@ async def service_token(gateway_url: str, client_id: str, secret: str) -> str:
     async with httpx.AsyncClient(timeout=10.0) as client:
         response = await client.post(
             f"{gateway_url}/auth/token",
-            data={"grant_type": "client_credentials", "client_id": client_id,
-                  "client_secret": secret},
+            data={
+                "grant_type": "client_credentials",
+                "client_id": client_id,
+                "client_secret": secret,
+            },
         )
         response.raise_for_status()
         return str(response.json()["access_token"])

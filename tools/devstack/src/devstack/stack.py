@@ -150,9 +150,9 @@ class Stack:
                 stderr=subprocess.STDOUT,
             )
 
-    async def wait_ready(self, timeout: float = 60.0) -> None:
+    async def wait_ready(self, within: float = 60.0) -> None:
         """Until every app answers /readyz (services) or /healthz (gateway)."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         async with httpx.AsyncClient(timeout=2.0) as client:
             for app in self.apps:
                 path = "/readyz" if app.database else "/healthz"
@@ -170,7 +170,7 @@ class Stack:
                     except httpx.HTTPError:
                         pass
                     if time.monotonic() > deadline:
-                        raise TimeoutError(f"{app.name} did not become ready in {timeout:.0f}s")
+                        raise TimeoutError(f"{app.name} did not become ready in {within:.0f}s")
                     await asyncio.sleep(0.1)
 
     def stop(self, timeout: float = 15.0) -> None:

@@ -21,9 +21,7 @@ async def get(session: AsyncSession, organization_id: uuid.UUID) -> Organization
 async def get_visible(
     session: AsyncSession, organization_id: uuid.UUID, where: Any
 ) -> Organization | None:
-    rows = await session.exec(
-        select(Organization).where(Organization.id == organization_id, where)
-    )
+    rows = await session.exec(select(Organization).where(Organization.id == organization_id, where))
     return rows.first()
 
 

@@ -35,9 +35,7 @@ async def create_organization(
     publisher: PublisherDep,
 ) -> OrganizationPublic:
     """Found a party organization."""
-    org = await service.create(
-        session=session, principal=principal, publisher=publisher, data=data
-    )
+    org = await service.create(session=session, principal=principal, publisher=publisher, data=data)
     return service.to_public(org)
 
 

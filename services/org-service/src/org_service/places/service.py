@@ -8,7 +8,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from org_service.paths import child_path, depth_of
 from org_service.places import repository
-from org_service.places.models import DISTRICT_LEVEL, REGION_PARENT_KINDS, Region, RegionKind
+from org_service.places.models import (
+    DISTRICT_LEVEL,
+    REGION_PARENT_KINDS,
+    DistrictClass,
+    Region,
+    RegionKind,
+)
 from org_service.places.schemas import RegionCreate, RegionPublic
 from service_kit.audit import record_audit
 from service_kit.auth import Principal
@@ -37,7 +43,7 @@ def to_public(region: Region) -> RegionPublic:
         id=region.id,
         name=region.name,
         kind=RegionKind(region.kind),
-        district_class=region.district_class,  # type: ignore[arg-type]
+        district_class=DistrictClass(region.district_class) if region.district_class else None,
         code=region.code,
         parent_id=region.parent_id,
         depth=depth_of(region.path),
