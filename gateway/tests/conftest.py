@@ -68,9 +68,12 @@ async def gw_org_db(pg_server_url: str) -> str:
     return await migrated_database(pg_server_url, "gw_org_test", ORG_MIGRATIONS)
 
 
-@pytest.fixture
-async def gateway_stack(gw_org_db: str, tmp_path: Path) -> AsyncIterator[GatewayStack]:
-    key_file = tmp_path / "issuer" / "signing-key.pem"
+@pytest.fixture(scope="module")
+async def gateway_stack(
+    gw_org_db: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[GatewayStack]:
+    """Demo data loaded once per test module; tests add what they need under new names."""
+    key_file = tmp_path_factory.mktemp("issuer") / "signing-key.pem"
     key = SigningKey.load_or_create(key_file)
     org = create_org(
         OrgSettings(

@@ -236,6 +236,20 @@ class TestVisibility:
         own = await tree.client.get(f"/organizations/{tree.ids['盈科律所党支部']}", headers=headers)
         assert own.status_code == 200
 
+    async def test_secretary_sees_own_subtree_and_the_chain_above(
+        self, tree: Tree, test_issuer: TestIssuer
+    ) -> None:
+        headers = test_issuer.headers(
+            subject="secretary",
+            roles=["secretary"],
+            scopes=["org:read"],
+            org_id=tree.ids["星火源综合党委"],
+        )
+        page = (await tree.client.get("/organizations", headers=headers)).json()
+        names = [tree_name(tree, item["id"]) for item in page["items"]]
+        # tree order: the chain from the root down, then the subtree
+        assert names == ["市党工委", "南关区党工委", "星火源综合党委", "盈科律所党支部"]
+
     async def test_write_without_scope_is_403(self, tree: Tree, test_issuer: TestIssuer) -> None:
         headers = test_issuer.headers(subject="m", roles=["member"], scopes=["org:read"])
         response = await tree.client.post(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import false, true
+from sqlalchemy import false, or_, true
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from org_service.organizations.models import Organization
+from org_service.paths import ancestor_ids
 from org_service.places.models import Region
 from service_kit.auth import Principal, subtree_filter
 
@@ -34,13 +35,20 @@ async def visible_regions(session: AsyncSession, principal: Principal) -> Any:
 
 
 async def visible_organizations(session: AsyncSession, principal: Principal) -> Any:
-    """A WHERE clause on Organization: the whole city, a district, or an organization subtree."""
+    """A WHERE clause on Organization: the whole city, a district, or an organization subtree.
+
+    Someone who acts for an organization also sees the chain of organizations above it
+    (the committees it reports to), but nothing beside it.
+    """
     if principal.is_city_wide:
         return true()
     if principal.organization_id is not None:
         path = await organization_path(session, principal.organization_id)
         if path is not None:
-            return subtree_filter(Organization.path, path)
+            return or_(
+                subtree_filter(Organization.path, path),
+                Organization.id.in_(ancestor_ids(path)),  # type: ignore[attr-defined]
+            )
     if principal.region_id is not None:
         path = await region_path(session, principal.region_id)
         if path is not None:

@@ -19,3 +19,9 @@ def child_path(parent_path: str | None, node_id: uuid.UUID) -> str:
 
 def depth_of(path: str) -> int:
     return len(path) // SEGMENT
+
+
+def ancestor_ids(path: str) -> list[uuid.UUID]:
+    """The ids above the node at `path`, root first (the node itself excluded)."""
+    segments = [path[i : i + SEGMENT - 1] for i in range(0, len(path), SEGMENT)]
+    return [uuid.UUID(hex=s) for s in segments[:-1]]
