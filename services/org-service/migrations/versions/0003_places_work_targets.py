@@ -5,8 +5,6 @@ Revises: org_0002
 Create Date: 2026-11-27
 """
 
-from alembic import op
-
 revision = "org_0003"
 down_revision = "org_0002"
 branch_labels = None
@@ -14,7 +12,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    del op  # filled in by the change that adds these tables
+    pass
 
 
 def downgrade() -> None:
