@@ -6,11 +6,14 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from org_service import policy_keys
+from org_service.coverage.router import router as coverage_router
 from org_service.organizations.router import router as organizations_router
 from org_service.places.router import router as places_router
 from org_service.settings import OrgSettings
 from service_kit.app import create_service_app
 from service_kit.events import Inbox
+from service_kit.policy import policy_router
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -21,7 +24,12 @@ def create_app(settings: OrgSettings | None = None, **kwargs: object) -> FastAPI
     return create_service_app(
         settings=settings or OrgSettings(),
         title="org-service",
-        routers=[places_router, organizations_router],
+        routers=[
+            places_router,
+            organizations_router,
+            coverage_router,
+            policy_router(policy_keys.ALL_KEYS, read_scope="org:read", admin_scope="org:admin"),
+        ],
         migrations_dir=MIGRATIONS_DIR,
         inbox=inbox,
         **kwargs,  # type: ignore[arg-type]
