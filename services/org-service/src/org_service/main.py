@@ -9,8 +9,11 @@ from fastapi import FastAPI
 from org_service import policy_keys
 from org_service.coverage.router import router as coverage_router
 from org_service.organizations.router import router as organizations_router
+from org_service.places.router import place_router
 from org_service.places.router import router as places_router
 from org_service.settings import OrgSettings
+from org_service.work_targets.router import assignment_router
+from org_service.work_targets.router import router as work_targets_router
 from service_kit.app import create_service_app
 from service_kit.events import Inbox
 from service_kit.policy import policy_router
@@ -28,6 +31,9 @@ def create_app(settings: OrgSettings | None = None, **kwargs: object) -> FastAPI
             places_router,
             organizations_router,
             coverage_router,
+            place_router,
+            work_targets_router,
+            assignment_router,
             policy_router(policy_keys.ALL_KEYS, read_scope="org:read", admin_scope="org:admin"),
         ],
         migrations_dir=MIGRATIONS_DIR,

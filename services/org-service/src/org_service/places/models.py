@@ -1,4 +1,4 @@
-"""Tables of places: the region tree (city, districts, counties, sub-districts, communities)."""
+"""Tables of places: the region tree, and the parks, business districts, markets, buildings."""
 
 from __future__ import annotations
 
@@ -64,6 +64,56 @@ class Region(SQLModel, table=True):
         default=None, sa_column=Column(ForeignKey("region.id"), nullable=True)
     )
     path: str = Field(sa_column=Column(String(400, collation="C"), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class PlaceKind(StrEnum):
+    park = "park"  # 园区
+    business_district = "business_district"  # 商圈
+    market = "market"  # 市场
+    building = "building"  # 楼宇
+
+
+class ParkLevel(StrEnum):
+    national = "national"
+    provincial = "provincial"
+    municipal = "municipal"
+
+
+# "Provincial or above" (省级以上) means provincial or national (DOMAIN.md "Places").
+PROVINCIAL_OR_ABOVE = frozenset({ParkLevel.provincial, ParkLevel.national})
+
+# Which kind of place may sit inside which (None: directly in its region).
+PLACE_PARENT_KINDS: dict[PlaceKind, set[PlaceKind | None]] = {
+    PlaceKind.park: {None},
+    PlaceKind.business_district: {None},
+    PlaceKind.market: {None, PlaceKind.business_district},
+    PlaceKind.building: {None, PlaceKind.business_district, PlaceKind.park},
+}
+
+
+class Place(SQLModel, table=True):
+    __tablename__ = "place"
+    __table_args__ = (
+        CheckConstraint("kind IN ('park','business_district','market','building')", name="kind"),
+        CheckConstraint("level IN ('national','provincial','municipal')", name="level"),
+        CheckConstraint("(kind = 'park') = (level IS NOT NULL)", name="level_for_parks"),
+        Index("ix_place_region_id_name", "region_id", "name", unique=True),
+        Index("ix_place_parent_place_id", "parent_place_id"),
+        Index("ix_place_name_id", "name", "id"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(max_length=100)
+    kind: str = Field(sa_column=Column(String(20), nullable=False))
+    level: str | None = Field(default=None, sa_column=Column(String(20)))
+    region_id: uuid.UUID = Field(sa_column=Column(ForeignKey("region.id"), nullable=False))
+    parent_place_id: uuid.UUID | None = Field(
+        default=None, sa_column=Column(ForeignKey("place.id"), nullable=True)
+    )
+    address: str | None = Field(default=None, max_length=300)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )

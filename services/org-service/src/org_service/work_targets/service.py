@@ -1,0 +1,741 @@
+"""Rules on work targets, their coverage links (organizational coverage) and instructor
+assignments (work coverage)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import or_, true
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from org_service.access import (
+    INSTRUCTOR,
+    may_write_in_region,
+    visible_organizations,
+    visible_work_targets,
+)
+from org_service.integrity import add_unique
+from org_service.organizations import repository as organization_repository
+from org_service.organizations import service as organization_service
+from org_service.organizations.models import Formation, Organization, OrganizationKind
+from org_service.places import service as place_service
+from org_service.places.models import Region
+from org_service.temporal import today
+from org_service.work_targets import repository
+from org_service.work_targets.credit_code import validate_credit_code
+from org_service.work_targets.models import (
+    CoverageMode,
+    CoverageState,
+    InstructorAssignment,
+    WorkTarget,
+    WorkTargetCoverage,
+    utcnow,
+)
+from org_service.work_targets.schemas import (
+    CoverageLinkPublic,
+    CoverageOnDay,
+    CoverageStart,
+    InstructorAssignmentCreate,
+    InstructorAssignmentPublic,
+    WorkTargetCreate,
+    WorkTargetPublic,
+    WorkTargetUpdate,
+)
+from service_kit.audit import record_audit
+from service_kit.auth import Principal
+from service_kit.errors import Conflict, Forbidden, NotFound, Unprocessable
+from service_kit.events import EventPublisher
+
+COVERAGE_CHANGED = "org.work_target.coverage_changed"
+
+
+class WorkTargetNotFound(NotFound):
+    code = "work_target_not_found"
+    message = "No work target with this id (or it is outside what you may see)."
+
+
+class DuplicateCreditCode(Conflict):
+    code = "duplicate_credit_code"
+
+
+class WorkTargetExists(Conflict):
+    code = "work_target_exists"
+
+
+class InvalidWorkTarget(Unprocessable):
+    code = "invalid_work_target"
+
+
+class OutsideYourRegion(Forbidden):
+    code = "outside_your_region"
+    message = (
+        "Only a city administrator, or a district administrator inside their own district, "
+        "may do this."
+    )
+
+
+class CoverageLinkNotFound(NotFound):
+    code = "coverage_link_not_found"
+    message = "The work target has no coverage link with this id."
+
+
+class InvalidCoverage(Unprocessable):
+    code = "invalid_coverage"
+
+
+class CoverageConflict(Conflict):
+    code = "coverage_conflict"
+
+
+class AssignmentNotFound(NotFound):
+    code = "instructor_assignment_not_found"
+    message = "No instructor assignment with this id (or it is outside what you may see)."
+
+
+class InvalidAssignment(Unprocessable):
+    code = "invalid_instructor_assignment"
+
+
+class AssignmentConflict(Conflict):
+    code = "assignment_conflict"
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def coverage_state(
+    target: WorkTarget, day: date, link: WorkTargetCoverage | None, assigned: bool
+) -> CoverageOnDay:
+    """A target's coverage on `day` (DOMAIN.md "Work targets and coverage").
+
+    Organizational: a coverage link is valid on the day. Work: no link, but an instructor
+    or liaison assigned to the target itself. A target not registered on the day has
+    no coverage to speak of.
+    """
+    registered = target.registered_on <= day and (
+        target.deregistered_on is None or target.deregistered_on > day
+    )
+    if not registered:
+        return CoverageOnDay(as_of=day, state=CoverageState.not_registered)
+    if link is not None:
+        return CoverageOnDay(
+            as_of=day,
+            state=CoverageState.organizational,
+            link_id=link.id,
+            organization_id=link.organization_id,
+            mode=CoverageMode(link.mode),
+        )
+    state = CoverageState.work if assigned else CoverageState.uncovered
+    return CoverageOnDay(as_of=day, state=state)
+
+
+def _public(target: WorkTarget, coverage: CoverageOnDay) -> WorkTargetPublic:
+    return WorkTargetPublic.model_validate({**target.model_dump(), "coverage": coverage})
+
+
+async def to_public_many(
+    session: AsyncSession, targets: Sequence[WorkTarget], day: date
+) -> list[WorkTargetPublic]:
+    """The targets with their coverage on `day`, in two queries whatever their number."""
+    ids = [t.id for t in targets]
+    links = await repository.links_on(session, ids, day)
+    assigned = await repository.assigned_on(session, ids, day)
+    return [_public(t, coverage_state(t, day, links.get(t.id), t.id in assigned)) for t in targets]
+
+
+async def to_public(session: AsyncSession, target: WorkTarget, day: date) -> WorkTargetPublic:
+    return (await to_public_many(session, [target], day))[0]
+
+
+def link_public(link: WorkTargetCoverage) -> CoverageLinkPublic:
+    return CoverageLinkPublic.model_validate(link)
+
+
+def assignment_public(assignment: InstructorAssignment) -> InstructorAssignmentPublic:
+    return InstructorAssignmentPublic.model_validate(assignment)
+
+
+async def get(
+    *, session: AsyncSession, principal: Principal, target_id: uuid.UUID, for_update: bool = False
+) -> WorkTarget:
+    """The target if the caller may see it, else work_target_not_found (hidden ones too)."""
+    where = await visible_work_targets(session, principal)
+    target = await repository.get_visible(session, target_id, where, for_update=for_update)
+    if target is None:
+        raise WorkTargetNotFound(details={"id": str(target_id)})
+    return target
+
+
+# ----------------------------------------------------------------------------- writing targets
+
+
+async def _check_region_and_place(
+    session: AsyncSession, principal: Principal, region_id: uuid.UUID, place_id: uuid.UUID | None
+) -> None:
+    region = await place_service.existing_region(session, region_id)
+    if not await may_write_in_region(session, principal, region.id):
+        raise OutsideYourRegion(details={"region_id": str(region.id)})
+    if place_id is None:
+        return
+    place = await place_service.existing_place(session, place_id, "place_id")
+    place_region = await session.get(Region, place.region_id)
+    assert place_region is not None  # a foreign key
+    if not (
+        place_service.region_contains(place_region, region)
+        or place_service.region_contains(region, place_region)
+    ):
+        raise InvalidWorkTarget(
+            f"{place.name} lies in {place_region.name}, which neither contains nor lies in "
+            "the target's region; correct region_id or place_id.",
+            code="place_outside_region",
+            details={"field": "place_id", "place_region_id": str(place_region.id)},
+        )
+
+
+def _check_dates(registered: date, deregistered: date | None) -> None:
+    if registered > today():
+        raise InvalidWorkTarget(
+            "registered_on cannot be later than today.",
+            code="registered_in_future",
+            details={"field": "registered_on"},
+        )
+    if deregistered is not None and deregistered < registered:
+        raise InvalidWorkTarget(
+            "deregistered_on cannot be earlier than registered_on.",
+            code="deregistered_before_registered",
+            details={"field": "deregistered_on"},
+        )
+
+
+async def _insert_or_conflict(session: AsyncSession, target: WorkTarget) -> None:
+    existing = await repository.id_by_credit_code(session, target.credit_code)
+    if existing is None and await add_unique(session, target) is None:
+        return
+    raise DuplicateCreditCode(
+        f"A work target with credit code {target.credit_code} is registered already.",
+        details={"credit_code": target.credit_code, "work_target_id": str(existing or "")},
+    )
+
+
+async def create(
+    *, session: AsyncSession, principal: Principal, data: WorkTargetCreate
+) -> WorkTarget:
+    """Register a work target (city admins anywhere, district admins in their district)."""
+    credit_code = validate_credit_code(data.credit_code)
+    _check_dates(data.registered_on, data.deregistered_on)
+    await _check_region_and_place(session, principal, data.region_id, data.place_id)
+    target_id = data.id or uuid.uuid4()
+    if await repository.get(session, target_id) is not None:
+        raise WorkTargetExists(
+            "A work target with this id exists already.", details={"id": str(target_id)}
+        )
+    target = WorkTarget(
+        **data.model_dump(exclude={"id", "credit_code"}, mode="python"),
+        id=target_id,
+        credit_code=credit_code,
+    )
+    target.kind = data.kind.value
+    target.industry = data.industry.value
+    await _insert_or_conflict(session, target)
+    await record_audit(
+        session,
+        principal=principal,
+        action="work_target.create",
+        entity_type="work_target",
+        entity_id=target.id,
+        after=(await to_public(session, target, today())).model_dump(mode="json"),
+    )
+    return target
+
+
+NOT_NULL_FIELDS = {
+    "credit_code",
+    "name",
+    "kind",
+    "industry",
+    "region_id",
+    "pays_tax",
+    "pays_social_insurance",
+    "party_member_count",
+    "registered_on",
+    "external_refs",
+}
+
+
+async def update(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    publisher: EventPublisher,
+    target_id: uuid.UUID,
+    data: WorkTargetUpdate,
+) -> WorkTarget:
+    """Change the given fields; deregistering ends the target's open coverage that day."""
+    target = await get(session=session, principal=principal, target_id=target_id, for_update=True)
+    changes = data.model_dump(exclude_unset=True)
+    cleared = sorted(k for k, v in changes.items() if v is None and k in NOT_NULL_FIELDS)
+    if cleared:
+        raise InvalidWorkTarget(
+            f"These fields cannot be empty: {', '.join(cleared)}.",
+            code="field_required",
+            details={"fields": cleared},
+        )
+    if not changes:
+        return target
+    before = (await to_public(session, target, today())).model_dump(mode="json")
+    if "credit_code" in changes:
+        changes["credit_code"] = validate_credit_code(changes["credit_code"])
+        other = await repository.id_by_credit_code(session, changes["credit_code"])
+        if other is not None and other != target.id:
+            raise DuplicateCreditCode(
+                f"A work target with credit code {changes['credit_code']} is registered already.",
+                details={"credit_code": changes["credit_code"], "work_target_id": str(other)},
+            )
+    region_id = changes.get("region_id", target.region_id)
+    place_id = changes.get("place_id", target.place_id)
+    if "region_id" in changes or "place_id" in changes:
+        await _check_region_and_place(session, principal, region_id, place_id)
+    registered = changes.get("registered_on", target.registered_on)
+    deregistered = changes.get("deregistered_on", target.deregistered_on)
+    _check_dates(registered, deregistered)
+    ended: list[WorkTargetCoverage | InstructorAssignment] = []
+    if "registered_on" in changes or "deregistered_on" in changes:
+        ended = await _fit_coverage_to_registration(session, target, registered, deregistered)
+    for key, value in changes.items():
+        setattr(target, key, value.value if isinstance(value, StrEnum) else value)
+    target.updated_at = utcnow()
+    session.add(target)
+    await session.flush()
+    after = (await to_public(session, target, today())).model_dump(mode="json")
+    await record_audit(
+        session,
+        principal=principal,
+        action="work_target.update",
+        entity_type="work_target",
+        entity_id=target.id,
+        before=before,
+        after=after,
+    )
+    if ended:
+        await _publish(
+            publisher,
+            session,
+            target,
+            "deregistered",
+            ended_link_ids=[str(p.id) for p in ended if isinstance(p, WorkTargetCoverage)],
+            ended_assignment_ids=[str(p.id) for p in ended if isinstance(p, InstructorAssignment)],
+        )
+    return target
+
+
+async def _fit_coverage_to_registration(
+    session: AsyncSession, target: WorkTarget, registered: date, deregistered: date | None
+) -> list[WorkTargetCoverage | InstructorAssignment]:
+    """Refuse coverage that would start outside the registration; end what runs past it."""
+    links = await repository.links_of(session, target.id)
+    assignments = await repository.assignments_of_unit(session, work_target_id=target.id)
+    periods: list[WorkTargetCoverage | InstructorAssignment] = [*links, *assignments]
+    for period in periods:
+        if period.valid_from < registered or (
+            deregistered is not None and period.valid_from >= deregistered
+        ):
+            kind = "coverage link" if isinstance(period, WorkTargetCoverage) else "assignment"
+            raise CoverageConflict(
+                f"A {kind} starting {period.valid_from} would fall outside the registration; "
+                "end or correct it first.",
+                code="coverage_outside_registration",
+                details={"id": str(period.id), "valid_from": period.valid_from.isoformat()},
+            )
+    ended: list[WorkTargetCoverage | InstructorAssignment] = []
+    if deregistered is None:
+        return ended
+    for period in periods:
+        if period.valid_to is None or period.valid_to > deregistered:
+            period.valid_to = deregistered
+            session.add(period)
+            ended.append(period)
+    return ended
+
+
+# ----------------------------------------------------------------------------- coverage links
+
+
+async def _covering_organization(
+    session: AsyncSession, principal: Principal, organization_id: uuid.UUID
+) -> Organization:
+    where = await visible_organizations(session, principal)
+    org = await organization_repository.get_visible(session, organization_id, where)
+    if org is None:
+        raise InvalidCoverage(
+            "The organization does not exist (or is outside what you may see).",
+            code="organization_not_found",
+            details={"field": "organization_id", "organization_id": str(organization_id)},
+        )
+    return org
+
+
+def check_mode(mode: CoverageMode, org: Organization) -> None:
+    """The mode must fit how the covering organization was formed."""
+    if mode == CoverageMode.own and (
+        org.formation != Formation.single or org.kind == OrganizationKind.working_committee
+    ):
+        raise InvalidCoverage(
+            f"{org.name} cannot be the target's own organization: 'own' coverage needs a "
+            "party organization formed in the unit alone (formation single, not a working "
+            "committee).",
+            code="own_coverage_needs_single_organization",
+            details={"field": "mode", "formation": org.formation, "kind": org.kind},
+        )
+    if mode == CoverageMode.joint and org.formation != Formation.joint:
+        raise InvalidCoverage(
+            f"{org.name} is not a joint organization: 'joint' coverage needs an organization "
+            "with formation joint.",
+            code="joint_coverage_needs_joint_organization",
+            details={"field": "mode", "formation": org.formation},
+        )
+    if mode == CoverageMode.dispatched and not organization_service.is_functional_branch(org):
+        raise InvalidCoverage(
+            f"{org.name} is not a functional branch: 'dispatched' coverage needs a branch "
+            "formed by dispatch.",
+            code="dispatched_coverage_needs_functional_branch",
+            details={"field": "mode", "formation": org.formation, "kind": org.kind},
+        )
+
+
+def _check_within_registration(target: WorkTarget, day: date, field: str) -> None:
+    if day < target.registered_on or (
+        target.deregistered_on is not None and day >= target.deregistered_on
+    ):
+        raise InvalidCoverage(
+            f"{field} must lie within the target's registration (from "
+            f"{target.registered_on}"
+            + (f" until {target.deregistered_on}" if target.deregistered_on else "")
+            + ").",
+            code="outside_registration",
+            details={"field": field},
+        )
+
+
+def _check_organization_on(org: Organization, day: date, field: str) -> None:
+    if org.status != "active":
+        raise InvalidCoverage(
+            f"{org.name} has been dissolved.",
+            code="organization_dissolved",
+            details={"field": "organization_id"},
+        )
+    if day < org.founded_on:
+        raise InvalidCoverage(
+            f"{org.name} was founded on {org.founded_on}; {field} cannot be earlier.",
+            code="before_founding",
+            details={"field": field, "founded_on": org.founded_on.isoformat()},
+        )
+
+
+async def start_coverage(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    publisher: EventPublisher,
+    target_id: uuid.UUID,
+    data: CoverageStart,
+) -> WorkTargetCoverage:
+    """Start a coverage link; with `replace`, end the open one on the same day first."""
+    target = await get(session=session, principal=principal, target_id=target_id, for_update=True)
+    if not await may_write_in_region(session, principal, target.region_id):
+        raise OutsideYourRegion(details={"region_id": str(target.region_id)})
+    org = await _covering_organization(session, principal, data.organization_id)
+    check_mode(data.mode, org)
+    _check_within_registration(target, data.valid_from, "valid_from")
+    _check_organization_on(org, data.valid_from, "valid_from")
+    links = await repository.links_of(session, target.id)
+    open_link = next((link for link in links if link.valid_to is None), None)
+    if open_link is not None and not data.replace:
+        raise CoverageConflict(
+            f"The target is covered since {open_link.valid_from} by an open link; end it "
+            "first, or send replace=true to end it on valid_from.",
+            code="coverage_link_open",
+            details={"open_link_id": str(open_link.id)},
+        )
+    if open_link is not None and data.valid_from <= open_link.valid_from:
+        raise InvalidCoverage(
+            f"The open link starts on {open_link.valid_from}; a replacing link must start later.",
+            code="end_before_start",
+            details={"field": "valid_from", "open_link_id": str(open_link.id)},
+        )
+    for link in links:
+        if link is not open_link and link.valid_to is not None and link.valid_to > data.valid_from:
+            raise CoverageConflict(
+                f"An earlier link holds from {link.valid_from} until {link.valid_to}; coverage "
+                "periods of a target cannot overlap.",
+                code="coverage_overlap",
+                details={"link_id": str(link.id), "valid_to": link.valid_to.isoformat()},
+            )
+    if open_link is not None:
+        open_link.valid_to = data.valid_from
+        session.add(open_link)
+        await session.flush()  # the open-link unique index sees the old link ended first
+    link = WorkTargetCoverage(
+        work_target_id=target.id,
+        organization_id=org.id,
+        mode=data.mode.value,
+        valid_from=data.valid_from,
+    )
+    session.add(link)
+    await session.flush()
+    await record_audit(
+        session,
+        principal=principal,
+        action="work_target.coverage.start",
+        entity_type="work_target",
+        entity_id=target.id,
+        before=link_public(open_link).model_dump(mode="json") if open_link else None,
+        after=link_public(link).model_dump(mode="json"),
+    )
+    change = "replaced" if open_link is not None else "started"
+    await _publish(publisher, session, target, change, link=link, previous=open_link)
+    return link
+
+
+async def end_coverage(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    publisher: EventPublisher,
+    target_id: uuid.UUID,
+    link_id: uuid.UUID,
+    valid_to: date,
+) -> WorkTargetCoverage:
+    """End an open coverage link on `valid_to` (exclusive: the last covered day is before it)."""
+    target = await get(session=session, principal=principal, target_id=target_id, for_update=True)
+    if not await may_write_in_region(session, principal, target.region_id):
+        raise OutsideYourRegion(details={"region_id": str(target.region_id)})
+    link = await repository.get_link(session, target.id, link_id)
+    if link is None:
+        raise CoverageLinkNotFound(details={"id": str(link_id)})
+    if link.valid_to is not None:
+        raise CoverageConflict(
+            f"This link has ended already, on {link.valid_to}.",
+            code="coverage_link_ended",
+            details={"id": str(link.id), "valid_to": link.valid_to.isoformat()},
+        )
+    if valid_to <= link.valid_from:
+        raise InvalidCoverage(
+            f"The link starts on {link.valid_from}; valid_to must be later.",
+            code="end_before_start",
+            details={"field": "valid_to", "valid_from": link.valid_from.isoformat()},
+        )
+    before = link_public(link).model_dump(mode="json")
+    link.valid_to = valid_to
+    session.add(link)
+    await session.flush()
+    await record_audit(
+        session,
+        principal=principal,
+        action="work_target.coverage.end",
+        entity_type="work_target",
+        entity_id=target.id,
+        before=before,
+        after=link_public(link).model_dump(mode="json"),
+    )
+    await _publish(publisher, session, target, "ended", link=link)
+    return link
+
+
+async def _publish(
+    publisher: EventPublisher,
+    session: AsyncSession,
+    target: WorkTarget,
+    change: str,
+    *,
+    link: WorkTargetCoverage | None = None,
+    previous: WorkTargetCoverage | None = None,
+    assignment: InstructorAssignment | None = None,
+    **extra: Any,
+) -> None:
+    """org.work_target.coverage_changed: what changed, and the target's coverage today."""
+    data: dict[str, Any] = {
+        "change": change,
+        "work_target_id": str(target.id),
+        "credit_code": target.credit_code,
+        "region_id": str(target.region_id),
+        "coverage": (await to_public(session, target, today())).coverage.model_dump(mode="json"),
+    }
+    if link is not None:
+        data["link"] = link_public(link).model_dump(mode="json")
+    if previous is not None:
+        data["previous_link"] = link_public(previous).model_dump(mode="json")
+    if assignment is not None:
+        data["assignment"] = assignment_public(assignment).model_dump(mode="json")
+    data.update(extra)
+    await publisher.publish(session, type=COVERAGE_CHANGED, subject=target.id, data=data)
+
+
+# ----------------------------------------------------------------------------- assignments
+
+
+async def visible_assignments(session: AsyncSession, principal: Principal) -> Any:
+    """A WHERE clause on InstructorAssignment: an instructor sees their own; others see
+    assignments on the targets and organizations they may see."""
+    if principal.is_city_wide:
+        return true()
+    clauses: list[Any] = []
+    if INSTRUCTOR in principal.roles:
+        clauses.append(InstructorAssignment.subject == principal.subject)
+    targets = select(WorkTarget.id).where(await visible_work_targets(session, principal))
+    orgs = select(Organization.id).where(await visible_organizations(session, principal))
+    clauses.append(col(InstructorAssignment.work_target_id).in_(targets))
+    clauses.append(col(InstructorAssignment.organization_id).in_(orgs))
+    return or_(*clauses)
+
+
+async def get_assignment(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    assignment_id: uuid.UUID,
+    for_update: bool = False,
+) -> InstructorAssignment:
+    """The assignment if the caller may see it, else instructor_assignment_not_found."""
+    assignment = await repository.get_assignment(session, assignment_id, for_update=for_update)
+    if assignment is not None:
+        where = await visible_assignments(session, principal)
+        statement = select(InstructorAssignment.id).where(
+            InstructorAssignment.id == assignment_id, where
+        )
+        if (await session.exec(statement)).first() is not None:
+            return assignment
+    raise AssignmentNotFound(details={"id": str(assignment_id)})
+
+
+async def assign_instructor(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    publisher: EventPublisher,
+    data: InstructorAssignmentCreate,
+) -> InstructorAssignment:
+    """Assign an instructor or liaison to one work target or one organization."""
+    if (data.work_target_id is None) == (data.organization_id is None):
+        raise InvalidAssignment(
+            "Give exactly one of work_target_id and organization_id.",
+            code="assignment_needs_one_unit",
+            details={"fields": ["work_target_id", "organization_id"]},
+        )
+    target: WorkTarget | None = None
+    if data.work_target_id is not None:
+        where = await visible_work_targets(session, principal)
+        target = await repository.get_visible(session, data.work_target_id, where, for_update=True)
+        if target is None:
+            raise InvalidAssignment(
+                "The work target does not exist (or is outside what you may see).",
+                code="work_target_not_found",
+                details={"field": "work_target_id"},
+            )
+        region_id = target.region_id
+        _check_within_registration(target, data.valid_from, "valid_from")
+    else:
+        assert data.organization_id is not None
+        org = await _covering_organization(session, principal, data.organization_id)
+        _check_organization_on(org, data.valid_from, "valid_from")
+        region_id = org.region_id
+    if not await may_write_in_region(session, principal, region_id):
+        raise OutsideYourRegion(details={"region_id": str(region_id)})
+    existing = await repository.assignments_of_unit(
+        session, work_target_id=data.work_target_id, organization_id=data.organization_id
+    )
+    for other in existing:
+        same_person = (
+            other.subject == data.subject
+            if data.subject is not None
+            else other.person_name == data.person_name
+        )
+        overlaps = other.valid_to is None or other.valid_to > data.valid_from
+        if same_person and other.role == data.role.value and overlaps:
+            raise AssignmentConflict(
+                f"{other.person_name} is assigned here as {other.role} already, from "
+                f"{other.valid_from}; end that assignment first.",
+                code="duplicate_assignment",
+                details={"id": str(other.id)},
+            )
+    assignment = InstructorAssignment(
+        role=data.role.value,
+        person_name=data.person_name,
+        subject=data.subject,
+        member_id=data.member_id,
+        work_target_id=data.work_target_id,
+        organization_id=data.organization_id,
+        valid_from=data.valid_from,
+    )
+    session.add(assignment)
+    await session.flush()
+    public = assignment_public(assignment).model_dump(mode="json")
+    await record_audit(
+        session,
+        principal=principal,
+        action="instructor_assignment.create",
+        entity_type="instructor_assignment",
+        entity_id=assignment.id,
+        after=public,
+    )
+    if target is not None:
+        await _publish(publisher, session, target, "instructor_assigned", assignment=assignment)
+    return assignment
+
+
+async def end_assignment(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    publisher: EventPublisher,
+    assignment_id: uuid.UUID,
+    valid_to: date,
+) -> InstructorAssignment:
+    """End an open assignment on `valid_to` (exclusive)."""
+    assignment = await get_assignment(
+        session=session, principal=principal, assignment_id=assignment_id, for_update=True
+    )
+    target = None
+    if assignment.work_target_id is not None:
+        target = await repository.get(session, assignment.work_target_id)
+        assert target is not None  # a foreign key
+        region_id = target.region_id
+    else:
+        assert assignment.organization_id is not None  # a check constraint
+        org = await organization_repository.get(session, assignment.organization_id)
+        assert org is not None  # a foreign key
+        region_id = org.region_id
+    if not await may_write_in_region(session, principal, region_id):
+        raise OutsideYourRegion(details={"region_id": str(region_id)})
+    if assignment.valid_to is not None:
+        raise AssignmentConflict(
+            f"This assignment has ended already, on {assignment.valid_to}.",
+            code="assignment_ended",
+            details={"id": str(assignment.id)},
+        )
+    if valid_to <= assignment.valid_from:
+        raise InvalidAssignment(
+            f"The assignment starts on {assignment.valid_from}; valid_to must be later.",
+            code="end_before_start",
+            details={"field": "valid_to"},
+        )
+    before = assignment_public(assignment).model_dump(mode="json")
+    assignment.valid_to = valid_to
+    session.add(assignment)
+    await session.flush()
+    await record_audit(
+        session,
+        principal=principal,
+        action="instructor_assignment.end",
+        entity_type="instructor_assignment",
+        entity_id=assignment.id,
+        before=before,
+        after=assignment_public(assignment).model_dump(mode="json"),
+    )
+    if target is not None:
+        await _publish(publisher, session, target, "instructor_ended", assignment=assignment)
+    return assignment
