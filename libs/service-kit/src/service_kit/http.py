@@ -15,7 +15,7 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 
 
 class ServiceTokenSource:
-    """A service's own token from the issuer (OAuth2 client credentials), cached until near expiry."""
+    """The service's own token from the issuer (OAuth2 client credentials), cached a while."""
 
     def __init__(
         self, client: httpx.AsyncClient, *, token_url: str, client_id: str, client_secret: str
@@ -95,7 +95,7 @@ class HttpClient:
         bearer: str | None = None,
         as_service: bool = False,
         retries: int | None = None,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpx's per-request timeout
         **kwargs: Any,
     ) -> httpx.Response:
         """Send a request; reads (idempotent methods) are retried, other methods never."""

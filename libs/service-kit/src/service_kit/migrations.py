@@ -1,4 +1,4 @@
-"""Alembic runner: programmatic upgrade, the env.py body every service uses, the kit's own tables."""
+"""Alembic runner: programmatic upgrade, the env.py body of every service, the kit's own tables."""
 
 from __future__ import annotations
 

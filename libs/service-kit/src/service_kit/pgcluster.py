@@ -49,7 +49,7 @@ def find_bindir() -> Path:
         if _has_tools(Path(candidate)):
             return Path(candidate)
     try:
-        import pgserver  # type: ignore[import-untyped]  # noqa: PLC0415
+        import pgserver
     except ImportError as exc:
         raise ClusterError(
             "No PostgreSQL binaries found: set PG_BINDIR, install PostgreSQL, or use "
@@ -94,7 +94,9 @@ class LocalCluster:
         try:
             return pwd.getpwnam(name)
         except KeyError as exc:
-            raise ClusterError(f"running as root, but user {name!r} (PG_RUN_AS) does not exist") from exc
+            raise ClusterError(
+                f"running as root, but user {name!r} (PG_RUN_AS) does not exist"
+            ) from exc
 
     @property
     def pgdata(self) -> Path:
@@ -109,21 +111,20 @@ class LocalCluster:
 
     def _run(self, args: list[str]) -> subprocess.CompletedProcess[str]:
         assert self.bindir is not None
-        kwargs: dict[str, object] = {}
-        if self._user is not None:
-            kwargs = {"user": self._user.pw_uid, "group": self._user.pw_gid, "extra_groups": []}
+        user = self._user
         env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
         env["LC_ALL"] = "C.UTF-8" if Path("/usr/lib/locale/C.utf8").exists() else "C"
-        result = subprocess.run(  # noqa: S603 - fixed binaries, arguments built here
+        return subprocess.run(  # noqa: S603 - fixed binaries, arguments built here
             [str(self.bindir / args[0]), *args[1:]],
             capture_output=True,
             text=True,
             env=env,
             check=False,
             cwd="/",
-            **kwargs,  # type: ignore[arg-type]
+            user=user.pw_uid if user is not None else None,
+            group=user.pw_gid if user is not None else None,
+            extra_groups=[] if user is not None else None,
         )
-        return result
 
     def _give_to_user(self, path: Path) -> None:
         if self._user is None:

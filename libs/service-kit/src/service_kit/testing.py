@@ -37,7 +37,7 @@ class TestIssuer:
 
     @property
     def jwks_json(self) -> str:
-        import json  # noqa: PLC0415
+        import json
 
         return json.dumps(self.key.jwks())
 
@@ -103,7 +103,7 @@ def unique_name() -> str:
 
 async def truncate_all(url: str) -> None:
     """Empty every table of a database but Alembic's own, between tests."""
-    import asyncpg  # noqa: PLC0415
+    import asyncpg
 
     connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
@@ -132,9 +132,9 @@ async def app_client(app: Any, **headers: str) -> AsyncIterator[httpx.AsyncClien
 @asynccontextmanager
 async def serve_app(app: Any, port: int | None = None) -> AsyncIterator[str]:
     """Serve `app` over real HTTP on 127.0.0.1 in this event loop; yields its base URL."""
-    import asyncio  # noqa: PLC0415
+    import asyncio
 
-    import uvicorn  # noqa: PLC0415
+    import uvicorn
 
     port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")

@@ -1,4 +1,4 @@
-"""Signing keys and token minting for an issuer (the gateway's built-in one for the local default)."""
+"""Signing keys and token minting for an issuer (the gateway's built-in one, locally)."""
 
 from __future__ import annotations
 
@@ -71,7 +71,10 @@ class SigningKey:
 
     def sign(self, claims: dict[str, Any], *, headers: dict[str, Any] | None = None) -> str:
         return jwt.encode(
-            claims, self.private_key, algorithm="RS256", headers={"kid": self.kid, **(headers or {})}
+            claims,
+            self.private_key,
+            algorithm="RS256",
+            headers={"kid": self.kid, **(headers or {})},
         )
 
 
