@@ -1,0 +1,96 @@
+"""The local PostgreSQL cluster: binaries found or a clear error, init/start/stop, databases."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from service_kit.pgcluster import (
+    ClusterError,
+    LocalCluster,
+    drop_database,
+    ensure_database,
+    find_bindir,
+    free_port,
+)
+
+
+@pytest.fixture
+def cluster_dir() -> Iterator[Path]:
+    # Not tmp_path: when the tests run as root, PostgreSQL runs as an unprivileged user who
+    # must be able to reach the directory (pytest's base directory is private).
+    directory = Path(tempfile.mkdtemp(prefix="kit-pgcluster-"))
+    directory.chmod(0o755)
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+class TestFindBindir:
+    def test_pg_bindir_without_the_binaries_is_a_clear_cluster_error(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        monkeypatch.setenv("PG_BINDIR", str(tmp_path))
+        with pytest.raises(ClusterError, match="does not hold initdb, pg_ctl and postgres") as err:
+            find_bindir()
+        assert f"PG_BINDIR={tmp_path}" in str(err.value)
+
+    def test_pg_bindir_with_the_binaries_is_used(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.delenv("PG_BINDIR", raising=False)
+        found = find_bindir()
+        assert all((found / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres"))
+        monkeypatch.setenv("PG_BINDIR", str(found))
+        assert find_bindir() == found
+
+
+class TestLocalCluster:
+    def test_start_on_a_taken_port_is_a_clear_cluster_error(self, cluster_dir: Path) -> None:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            cluster = LocalCluster(cluster_dir, port, durable=False)
+            with pytest.raises(ClusterError, match=f"port {port} .* already taken"):
+                cluster.start()
+
+    async def test_cluster_inits_starts_serves_idempotent_databases_and_stops(
+        self, cluster_dir: Path
+    ) -> None:
+        cluster = LocalCluster(cluster_dir / "cluster", free_port(), durable=False)
+        try:
+            await asyncio.to_thread(cluster.init)
+            assert cluster.initialized()
+            await asyncio.to_thread(cluster.init)  # a second init keeps the cluster
+            await asyncio.to_thread(cluster.start)
+            assert cluster.running()
+            await asyncio.to_thread(cluster.start)  # already running: nothing to do
+
+            first = await ensure_database(cluster.url(), "kit-idempotent")
+            second = await ensure_database(cluster.url(), "kit-idempotent")
+            assert first == second == cluster.url("kit-idempotent")
+            connection = await asyncpg.connect(first)
+            try:
+                assert await connection.fetchval("SELECT current_database()") == "kit-idempotent"
+                assert await connection.fetchval("SHOW fsync") == "off"
+            finally:
+                await connection.close()
+
+            await drop_database(cluster.url(), "kit-idempotent")
+            await drop_database(cluster.url(), "kit-idempotent")  # already gone: no error
+            connection = await asyncpg.connect(cluster.url())
+            try:
+                count = await connection.fetchval(
+                    "SELECT count(*) FROM pg_database WHERE datname = 'kit-idempotent'"
+                )
+            finally:
+                await connection.close()
+            assert count == 0
+        finally:
+            await asyncio.to_thread(cluster.stop)
+        assert not cluster.running()
