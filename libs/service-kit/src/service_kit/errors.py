@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -92,10 +93,17 @@ class ServiceUnavailable(AppError):
     message = "The service cannot answer right now."
 
 
-def error_json(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
+def error_json(
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
     return JSONResponse(
         status_code=status,
         content={"error": {"code": code, "message": message, "details": details}},
+        headers=headers,
     )
 
 
@@ -143,9 +151,19 @@ def install_error_handlers(app: FastAPI) -> None:
         }
         code, default = codes.get(exc.status_code, ("http_error", "Request failed."))
         message = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else default
-        return error_json(exc.status_code, code, message)
+        # Keep the headers the status needs (Allow on 405, WWW-Authenticate on 401).
+        return error_json(exc.status_code, code, message, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_json(500, "internal_error", "An unexpected error occurred.")
+        # Starlette runs this handler outside every middleware, so the request id the
+        # operations middleware chose is read back from the request's state.
+        request_id: str | None = getattr(request.state, "request_id", None)
+        log.exception(
+            "unhandled error on %s %s",
+            request.method,
+            request.url.path,
+            extra={"request_id": request_id},
+        )
+        headers = {"X-Request-ID": request_id} if request_id else None
+        return error_json(500, "internal_error", "An unexpected error occurred.", headers=headers)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -21,8 +23,25 @@ def current_traceparent() -> str | None:
 
 
 def bind_request(request_id: str | None, traceparent: str | None) -> None:
+    """Bind for the rest of the current context (prefer `bound_request`, which unbinds)."""
     _request_id.set(request_id)
     _traceparent.set(traceparent)
+
+
+@contextmanager
+def bound_request(request_id: str | None, traceparent: str | None) -> Iterator[None]:
+    """Bind the request's id and trace context while it is served, then restore the previous.
+
+    An app called in process (tests, ASGI transports) runs in its caller's task; without
+    the reset, the caller's later calls would carry the finished request's id.
+    """
+    id_token = _request_id.set(request_id)
+    trace_token = _traceparent.set(traceparent)
+    try:
+        yield
+    finally:
+        _traceparent.reset(trace_token)
+        _request_id.reset(id_token)
 
 
 class JsonFormatter(logging.Formatter):
@@ -37,7 +56,7 @@ class JsonFormatter(logging.Formatter):
             "service": self.service,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": current_request_id(),
+            "request_id": getattr(record, "request_id", None) or current_request_id(),
         }
         for key in ("method", "path", "status", "duration_ms"):
             if hasattr(record, key):
