@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import base64
+import enum
 import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import and_, or_
-from sqlmodel.sql.expression import SelectOfScalar
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from service_kit.errors import BadRequest, Unprocessable
 
@@ -91,17 +93,22 @@ def parse_ids(raw: str | None) -> list[uuid.UUID] | None:
 
 
 def _encode_value(value: Any) -> Any:
-    if isinstance(value, uuid.UUID | datetime | date):
-        return {"t": type(value).__name__, "v": str(value) if not isinstance(value, datetime | date)
-                else value.isoformat()}
+    if isinstance(value, uuid.UUID | Decimal):
+        return {"t": type(value).__name__, "v": str(value)}
+    if isinstance(value, datetime | date):
+        return {"t": type(value).__name__, "v": value.isoformat()}
     return value
 
 
 def _decode_value(value: Any) -> Any:
     if isinstance(value, dict):
         kind, raw = value.get("t"), value.get("v")
+        if not isinstance(raw, str):
+            raise TypeError("cursor value")
         if kind == "UUID":
             return uuid.UUID(raw)
+        if kind == "Decimal":
+            return Decimal(raw)
         if kind == "datetime":
             return datetime.fromisoformat(raw)
         if kind == "date":
@@ -122,8 +129,39 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
         if not isinstance(values, list) or len(values) != width:
             raise ValueError("width")
         return [_decode_value(v) for v in values]
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, ArithmeticError) as exc:
         raise InvalidCursor(details={"after": cursor}) from exc
+
+
+def _python_type(column: ColumnElement[Any]) -> type | None:
+    try:
+        python_type: type = column.type.python_type
+    except (AttributeError, NotImplementedError):
+        return None
+    return python_type
+
+
+def _typed_like(columns: Sequence[ColumnElement[Any]], values: list[Any], cursor: str) -> list[Any]:
+    """The cursor's values, checked against the columns they compare with.
+
+    A forged cursor with a value of another type would otherwise reach the database and
+    fail there (a 500) instead of being refused as a bad cursor.
+    """
+    typed = []
+    for column, value in zip(columns, values, strict=True):
+        expected = _python_type(column)
+        if expected is None or isinstance(value, expected):
+            typed.append(value)
+        elif issubclass(expected, enum.Enum):
+            try:
+                typed.append(expected(value))
+            except ValueError as exc:
+                raise InvalidCursor(details={"after": cursor}) from exc
+        elif expected is float and isinstance(value, int) and not isinstance(value, bool):
+            typed.append(float(value))
+        else:
+            raise InvalidCursor(details={"after": cursor})
+    return typed
 
 
 def _after_clause(columns: Sequence[ColumnElement[Any]], values: Sequence[Any]) -> Any:
@@ -148,12 +186,12 @@ async def keyset_page(
     Every row comes with its own cursor (for connections whose edges carry one).
     """
     if params.after is not None:
-        values = decode_cursor(params.after, len(order_by))
+        values = _typed_like(order_by, decode_cursor(params.after, len(order_by)), params.after)
         statement = statement.where(_after_clause(order_by, values))
     statement = statement.order_by(*order_by).limit(params.limit + 1)
     rows = list((await session.exec(statement)).all())
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]
-    keys = [c.key for c in order_by]  # type: ignore[attr-defined]
+    keys = [str(c.key) for c in order_by]
     cursors = [encode_cursor([getattr(row, key) for key in keys]) for row in rows]
     return KeysetPage(rows, cursors, cursors[-1] if has_more and cursors else None)
