@@ -68,16 +68,24 @@ class Principal:
             value = claims.get(key)
             return uuid.UUID(str(value)) if value else None
 
-        scope = claims.get("scope", "")
-        scopes = scope.split() if isinstance(scope, str) else list(scope)
+        def _names(key: str, *, separated: bool = True) -> list[str]:
+            # A list, or a string: space-separated names (OAuth2's `scope`) or, for places,
+            # one name. Never a string taken apart into its characters.
+            value = claims.get(key) or []
+            if isinstance(value, str):
+                return value.split() if separated else [value]
+            if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+                raise TypeError(f"claim {key!r} must be a string or a list of strings")
+            return list(value)
+
         return cls(
             subject=str(claims["sub"]),
-            roles=frozenset(claims.get("roles", [])),
-            scopes=frozenset(scopes),
+            roles=frozenset(_names("roles")),
+            scopes=frozenset(_names("scope")),
             organization_id=_uuid("org_id"),
             region_id=_uuid("region_id"),
             member_id=_uuid("member_id"),
-            places=tuple(claims.get("places", [])),
+            places=tuple(_names("places", separated=False)),
             name=claims.get("name"),
             token=token,
         )
@@ -175,9 +183,13 @@ class TokenVerifier:
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("The token has expired.", code="token_expired") from exc
         except jwt.InvalidAudienceError as exc:
-            raise Unauthorized("The token is not meant for this API.", code="invalid_token") from exc
+            raise Unauthorized(
+                "The token is not meant for this API.", code="invalid_token"
+            ) from exc
         except jwt.InvalidIssuerError as exc:
-            raise Unauthorized("The token comes from an unknown issuer.", code="invalid_token") from exc
+            raise Unauthorized(
+                "The token comes from an unknown issuer.", code="invalid_token"
+            ) from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"The token is not valid: {exc}.", code="invalid_token") from exc
         try:
