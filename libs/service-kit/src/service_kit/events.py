@@ -1,4 +1,4 @@
-"""Events between services: transactional outbox, a relay that pushes over HTTP, an idempotent inbox.
+"""Events between services: transactional outbox, a relay pushing over HTTP, an idempotent inbox.
 
 At least once on the wire, exactly once in the data: the event row is written in the
 same transaction as the change, the relay retries until a subscriber answers 2xx, and
@@ -8,6 +8,7 @@ the subscriber's inbox drops an event id it has already handled.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import uuid
@@ -17,10 +18,10 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import BigInteger, func, Column, DateTime, ForeignKey, Identity, Index, String, text
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Identity, Index, String, func, text
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlmodel import Field as SQLField
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service_kit.auth import require_scope
@@ -134,9 +135,10 @@ class EventPublisher:
         self.subscriptions = subscriptions
 
     def subscribers_for(self, event_type: str) -> list[str]:
+        """Each subscriber's base URL once, however many subscriptions name it."""
         exact = self.subscriptions.get(event_type, [])
         wildcard = self.subscriptions.get("*", [])
-        return list(dict.fromkeys([*exact, *wildcard]))
+        return list(dict.fromkeys(url.rstrip("/") for url in [*exact, *wildcard]))
 
     async def publish(
         self,
@@ -175,7 +177,7 @@ class EventPublisher:
                     event_id=row.id,
                     event_seq=row.seq or 0,
                     subject=row.subject,
-                    subscriber=subscriber.rstrip("/"),
+                    subscriber=subscriber,
                 )
             )
         await session.flush()
@@ -212,7 +214,7 @@ class OutboxRelay:
         return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311
 
     async def run_once(self) -> int:
-        """Claim a batch of due deliveries, push them, record the outcome; returns how many were tried."""
+        """Claim a batch of due deliveries, push them, record the outcomes; returns how many."""
         earlier = OutboxDelivery.__table__.alias("earlier")  # type: ignore[attr-defined]
         d = OutboxDelivery.__table__  # type: ignore[attr-defined]
         blocked = (
@@ -227,15 +229,15 @@ class OutboxRelay:
         )
         claim = (
             select(OutboxDelivery, OutboxEvent)
-            .join(OutboxEvent, OutboxEvent.id == OutboxDelivery.event_id)  # type: ignore[arg-type]
+            .join(OutboxEvent, col(OutboxEvent.id) == col(OutboxDelivery.event_id))
             .where(
                 OutboxDelivery.status == "pending",
-                OutboxDelivery.next_attempt_at <= utcnow(),  # type: ignore[operator]
+                col(OutboxDelivery.next_attempt_at) <= utcnow(),
                 ~blocked,
             )
-            .order_by(OutboxDelivery.event_seq)
+            .order_by(col(OutboxDelivery.event_seq))
             .limit(self.batch_size)
-            .with_for_update(skip_locked=True, of=OutboxDelivery)  # type: ignore[arg-type]
+            .with_for_update(skip_locked=True, of=OutboxDelivery)
         )
         async with self.database.sessionmaker() as session, session.begin():
             rows = (await session.exec(claim)).all()
@@ -271,7 +273,7 @@ class OutboxRelay:
                 json=event.envelope().model_dump(mode="json"),
                 as_service=self.as_service,
             )
-        except Exception as exc:  # noqa: BLE001 - any failure is retried later
+        except Exception as exc:
             return f"{type(exc).__name__}: {exc}"
         if 200 <= response.status_code < 300:
             return None
@@ -285,10 +287,8 @@ class OutboxRelay:
                 log.exception("outbox relay round failed")
                 tried = 0
             if tried == 0:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), timeout=self.interval)
-                except TimeoutError:
-                    pass
 
     def start(self) -> None:
         self._stopping.clear()
@@ -325,7 +325,7 @@ class Inbox:
 
     async def receive(self, session: AsyncSession, envelope: EventEnvelope) -> InboxOutcome:
         """Record the id and apply the handler in the caller's transaction."""
-        inserted = await session.exec(  # type: ignore[call-overload]
+        inserted = await session.exec(
             insert(InboxEvent)
             .values(
                 id=envelope.id,
@@ -335,7 +335,7 @@ class Inbox:
                 received_at=utcnow(),
             )
             .on_conflict_do_nothing(index_elements=["id"])
-            .returning(InboxEvent.id)  # type: ignore[arg-type]
+            .returning(col(InboxEvent.id))
         )
         if inserted.first() is None:
             return "duplicate"

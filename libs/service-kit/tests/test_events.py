@@ -1,0 +1,557 @@
+"""Events: outbox in the change's transaction, relay over HTTP with retries, idempotent inbox.
+
+ARCHITECTURE.md "Events": at least once on the wire, exactly once in the data, in order per
+subject. The subscriber is a real service app on its own database, served over HTTP; the
+relay gets its service token from a real client-credentials endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from service_kit.db import Database
+from service_kit.events import (
+    EVENTS_SCOPE,
+    EventEnvelope,
+    EventPublisher,
+    OutboxRelay,
+    pending_deliveries,
+)
+from service_kit.http import HttpClient
+from service_kit.pgcluster import free_port
+from service_kit.testing import TestIssuer, serve_app
+
+from .kitapp import (
+    PROBE_CREATED,
+    SERVICE_NAME,
+    ProbeInbox,
+    TokenEndpoint,
+    kit_settings,
+    probe_app,
+    sql_exec,
+    sql_rows,
+    sql_value,
+)
+
+
+@dataclass
+class Subscriber:
+    """A subscribing service: its app, inbox and database, on a port it may or may not serve."""
+
+    app: FastAPI
+    inbox: ProbeInbox
+    database: Database
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def serve(self) -> AbstractAsyncContextManager[str]:
+        return serve_app(self.app, port=self.port)
+
+    async def stored_names(self) -> list[str]:
+        rows = await sql_rows(self.database, "SELECT name FROM kit_probe ORDER BY name")
+        return [r.name for r in rows]
+
+
+@pytest.fixture
+def subscriber(sub_db: Database, test_issuer: TestIssuer) -> Subscriber:
+    inbox = ProbeInbox()
+    settings = kit_settings(test_issuer, sub_db.url, service_name="kit-subscriber")
+    return Subscriber(probe_app(settings, sub_db, inbox=inbox), inbox, sub_db, free_port())
+
+
+@pytest.fixture
+def publisher(subscriber: Subscriber) -> EventPublisher:
+    return EventPublisher(source=SERVICE_NAME, subscriptions={PROBE_CREATED: [subscriber.url]})
+
+
+RelayFactory = Callable[..., OutboxRelay]
+
+
+@pytest.fixture
+async def make_relay(
+    kit_db: Database, token_endpoint: TokenEndpoint
+) -> AsyncIterator[RelayFactory]:
+    """Relays as a replica would run them: their own HTTP client with service credentials."""
+    clients: list[HttpClient] = []
+
+    def make(database: Database | None = None, **kwargs: Any) -> OutboxRelay:
+        http = HttpClient(**token_endpoint.credentials())
+        clients.append(http)
+        # A long backoff: a failed delivery is due only when a test makes it due.
+        kwargs.setdefault("base_backoff_seconds", 60.0)
+        return OutboxRelay(database or kit_db, http, **kwargs)
+
+    yield make
+    for client in clients:
+        await client.aclose()
+
+
+async def publish(
+    database: Database, publisher: EventPublisher, name: str, *, subject: str | None = None
+) -> EventEnvelope:
+    """One event in its own committed transaction, as an endpoint would write it."""
+    probe_id = uuid.uuid4()
+    async with database.sessionmaker() as session, session.begin():
+        return await publisher.publish(
+            session,
+            type=PROBE_CREATED,
+            subject=subject or probe_id,
+            data={"id": str(probe_id), "name": name},
+        )
+
+
+async def make_due(database: Database) -> None:
+    await sql_exec(
+        database, "UPDATE outbox_delivery SET next_attempt_at = now() WHERE status = 'pending'"
+    )
+
+
+async def drain(*relays: OutboxRelay) -> int:
+    """Run the relays side by side until none finds work; returns how many deliveries they tried."""
+    tried = 0
+    while True:
+        counts = await asyncio.gather(*(r.run_once() for r in relays))
+        if not any(counts):
+            return tried
+        tried += sum(counts)
+
+
+async def deliveries(database: Database) -> list[Any]:
+    return await sql_rows(
+        database,
+        "SELECT d.event_id, d.event_seq, d.subject, d.subscriber, d.status, d.attempts, "
+        "d.last_error, d.delivered_at, d.next_attempt_at > now() AS in_future, e.seq "
+        "FROM outbox_delivery d JOIN outbox_event e ON e.id = d.event_id ORDER BY d.id",
+    )
+
+
+def service_headers(issuer: TestIssuer) -> dict[str, str]:
+    return issuer.headers(subject="client:kit-test", roles=["service"], scopes=[EVENTS_SCOPE])
+
+
+class TestOutbox:
+    @pytest.fixture
+    async def publishing_url(
+        self, kit_db: Database, test_issuer: TestIssuer, subscriber: Subscriber
+    ) -> AsyncIterator[str]:
+        settings = kit_settings(
+            test_issuer, kit_db.url, event_subscriptions={PROBE_CREATED: [subscriber.url + "/"]}
+        )
+        async with serve_app(probe_app(settings, kit_db)) as url:
+            yield url
+
+    async def test_change_and_its_event_commit_together(
+        self,
+        publishing_url: str,
+        writer: dict[str, str],
+        kit_db: Database,
+        subscriber: Subscriber,
+    ) -> None:
+        async with httpx.AsyncClient() as client:
+            response = await client.post(
+                f"{publishing_url}/probes", json={"name": "published", "publish": True},
+                headers=writer,
+            )
+        assert response.status_code == 201
+        probe_id = response.json()["id"]
+        assert await sql_value(kit_db, "SELECT name FROM kit_probe") == "published"
+        [event] = await sql_rows(
+            kit_db, "SELECT id, type, subject, source, version, data, seq FROM outbox_event"
+        )
+        assert (event.type, event.subject, event.source, event.version) == (
+            PROBE_CREATED,
+            probe_id,
+            SERVICE_NAME,
+            1,
+        )
+        assert event.data == {"id": probe_id, "name": "published"}
+        [delivery] = await deliveries(kit_db)
+        assert delivery.event_id == event.id
+        assert delivery.event_seq == event.seq
+        assert delivery.subscriber == subscriber.url  # trailing slash dropped
+        assert (delivery.status, delivery.attempts, delivery.last_error) == ("pending", 0, None)
+
+    @pytest.mark.parametrize("failure", ["fail", "crash"])
+    async def test_change_and_its_event_roll_back_together(
+        self, publishing_url: str, writer: dict[str, str], kit_db: Database, failure: str
+    ) -> None:
+        async with httpx.AsyncClient() as client:
+            response = await client.post(
+                f"{publishing_url}/probes",
+                json={"name": "never", "publish": True, failure: True},
+                headers=writer,
+            )
+        assert response.status_code in (409, 500)
+        for table in ("kit_probe", "outbox_event", "outbox_delivery"):
+            assert await sql_value(kit_db, f"SELECT count(*) FROM {table}") == 0, table  # noqa: S608
+
+    async def test_event_without_subscribers_is_kept_without_deliveries(
+        self, kit_db: Database
+    ) -> None:
+        publisher = EventPublisher(source=SERVICE_NAME, subscriptions={})
+        await publish(kit_db, publisher, "lonely")
+        assert await sql_value(kit_db, "SELECT count(*) FROM outbox_event") == 1
+        assert await sql_value(kit_db, "SELECT count(*) FROM outbox_delivery") == 0
+
+    async def test_each_subscriber_gets_one_delivery_including_wildcards(
+        self, kit_db: Database
+    ) -> None:
+        publisher = EventPublisher(
+            source=SERVICE_NAME,
+            subscriptions={
+                PROBE_CREATED: ["http://a.test", "http://b.test/"],
+                "*": ["http://b.test", "http://c.test"],
+                "kit.other.happened": ["http://d.test"],
+            },
+        )
+        await publish(kit_db, publisher, "fan-out")
+        rows = await deliveries(kit_db)
+        assert sorted(r.subscriber for r in rows) == [
+            "http://a.test",
+            "http://b.test",
+            "http://c.test",
+        ]
+
+    async def test_events_are_numbered_in_publish_order(
+        self, kit_db: Database, publisher: EventPublisher
+    ) -> None:
+        async with kit_db.sessionmaker() as session, session.begin():
+            published = [
+                await publisher.publish(
+                    session, type=PROBE_CREATED, subject="s", data={"id": str(i), "name": "n"}
+                )
+                for i in range(3)
+            ]
+        rows = await deliveries(kit_db)
+        assert [r.event_id for r in rows] == [e.id for e in published]
+        seqs = [r.event_seq for r in rows]
+        assert seqs == sorted(seqs)
+        assert len(set(seqs)) == 3
+        assert all(r.event_seq == r.seq for r in rows)
+
+
+class TestRelay:
+    async def test_relay_delivers_the_envelope_with_a_service_token(
+        self,
+        kit_db: Database,
+        publisher: EventPublisher,
+        subscriber: Subscriber,
+        make_relay: RelayFactory,
+    ) -> None:
+        envelope = await publish(kit_db, publisher, "delivered")
+        relay = make_relay()
+        async with subscriber.serve():
+            assert await relay.run_once() == 1
+            assert await relay.run_once() == 0
+        assert [e.model_dump() for e in subscriber.inbox.received] == [envelope.model_dump()]
+        assert subscriber.inbox.outcomes == [(envelope.id, "handled")]
+        assert await subscriber.stored_names() == ["delivered"]
+        [delivery] = await deliveries(kit_db)
+        assert (delivery.status, delivery.attempts, delivery.last_error) == ("delivered", 1, None)
+        assert delivery.delivered_at is not None
+        async with kit_db.sessionmaker() as session:
+            assert await pending_deliveries(session) == 0
+
+    async def test_down_subscriber_keeps_the_delivery_pending_until_it_is_up_and_due(
+        self,
+        kit_db: Database,
+        publisher: EventPublisher,
+        subscriber: Subscriber,
+        make_relay: RelayFactory,
+    ) -> None:
+        await publish(kit_db, publisher, "waited")
+        relay = make_relay()
+
+        assert await relay.run_once() == 1  # nothing listens on the subscriber's port
+        [delivery] = await deliveries(kit_db)
+        assert (delivery.status, delivery.attempts) == ("pending", 1)
+        assert delivery.last_error.startswith("ConnectError")
+        assert delivery.in_future
+        assert subscriber.inbox.received == []
+
+        async with subscriber.serve():
+            assert await relay.run_once() == 0  # up, but the retry is not due yet
+            assert subscriber.inbox.received == []
+            await make_due(kit_db)
+            assert await relay.run_once() == 1
+        [delivery] = await deliveries(kit_db)
+        assert (delivery.status, delivery.attempts, delivery.last_error) == ("delivered", 2, None)
+        assert await subscriber.stored_names() == ["waited"]
+        assert len(subscriber.inbox.received) == 1
+
+    async def test_error_answer_from_the_subscriber_is_retried(
+        self,
+        kit_db: Database,
+        publisher: EventPublisher,
+        subscriber: Subscriber,
+        make_relay: RelayFactory,
+    ) -> None:
+        envelope = await publish(kit_db, publisher, "fail-once")
+        relay = make_relay()
+        async with subscriber.serve():
+            assert await relay.run_once() == 1
+            [delivery] = await deliveries(kit_db)
+            assert (delivery.status, delivery.attempts) == ("pending", 1)
+            assert delivery.last_error.startswith("HTTP 503")
+            assert delivery.in_future
+            await make_due(kit_db)
+            assert await relay.run_once() == 1
+        assert subscriber.inbox.received_ids() == [envelope.id, envelope.id]
+        assert await subscriber.stored_names() == ["fail-once"]
+        [delivery] = await deliveries(kit_db)
+        assert (delivery.status, delivery.attempts) == ("delivered", 2)
+
+    async def test_relay_without_valid_service_credentials_keeps_the_delivery_pending(
+        self,
+        kit_db: Database,
+        publisher: EventPublisher,
+        subscriber: Subscriber,
+        token_endpoint: TokenEndpoint,
+    ) -> None:
+        await publish(kit_db, publisher, "no-token")
+        credentials = {**token_endpoint.credentials(), "client_secret": "wrong"}
+        http = HttpClient(**credentials)
+        try:
+            relay = OutboxRelay(kit_db, http, base_backoff_seconds=60.0)
+            async with subscriber.serve():
+                assert await relay.run_once() == 1
+        finally:
+            await http.aclose()
+        [delivery] = await deliveries(kit_db)
+        assert (delivery.status, delivery.attempts) == ("pending", 1)
+        assert "401" in delivery.last_error
+        assert subscriber.inbox.received == []
+
+    async def test_relay_fetches_one_service_token_for_many_deliveries(
+        self,
+        kit_db: Database,
+        publisher: EventPublisher,
+        subscriber: Subscriber,
+        make_relay: RelayFactory,
+        token_endpoint: TokenEndpoint,
+    ) -> None:
+        for i in range(5):
+            await publish(kit_db, publisher, f"batch-{i}")
+        relay = make_relay()
+        issued_before = token_endpoint.issued
+        async with subscriber.serve():
+            assert await drain(relay) == 5
+        assert token_endpoint.issued == issued_before + 1
+
+    def test_backoff_grows_exponentially_with_jitter_up_to_the_cap(
+        self, kit_db: Database
+    ) -> None:
+        relay = OutboxRelay(
+            kit_db, HttpClient(), base_backoff_seconds=1.0, max_backoff_seconds=30.0
+        )
+        for attempts, ceiling in [(1, 2.0), (2, 4.0), (3, 8.0), (4, 16.0), (5, 30.0), (50, 30.0)]:
+            for _ in range(20):
+                delay = relay.backoff(attempts)
+                assert timedelta(seconds=ceiling / 2) <= delay <= timedelta(seconds=ceiling)
+
+    async def test_started_relay_delivers_in_the_background_and_stops(
+        self,
+        kit_db: Database,
+        publisher: EventPublisher,
+        subscriber: Subscriber,
+        make_relay: RelayFactory,
+    ) -> None:
+        envelope = await publish(kit_db, publisher, "background")
+        relay = make_relay(interval_seconds=0.01)
+        async with subscriber.serve():
+            relay.start()
+            try:
+                # The bound only keeps a broken relay from hanging the suite.
+                await asyncio.wait_for(subscriber.inbox.arrived.wait(), timeout=30)
+            finally:
+                await relay.stop()
+        assert subscriber.inbox.received_ids() == [envelope.id]
+
+
+class TestInbox:
+    @pytest.fixture
+    async def events_client(self, subscriber: Subscriber) -> AsyncIterator[httpx.AsyncClient]:
+        async with subscriber.serve() as url, httpx.AsyncClient(base_url=url) as client:
+            yield client
+
+    @staticmethod
+    def envelope(name: str, event_type: str = PROBE_CREATED) -> dict[str, Any]:
+        probe_id = str(uuid.uuid4())
+        return EventEnvelope(
+            id=uuid.uuid4(),
+            type=event_type,
+            occurred_at="2026-11-27T08:00:00+00:00",  # type: ignore[arg-type]
+            source="kit-test",
+            subject=probe_id,
+            version=1,
+            data={"id": probe_id, "name": name},
+        ).model_dump(mode="json")
+
+    async def test_duplicate_delivery_is_applied_once(
+        self, events_client: httpx.AsyncClient, subscriber: Subscriber, test_issuer: TestIssuer
+    ) -> None:
+        body = self.envelope("twice")
+        headers = service_headers(test_issuer)
+        first = await events_client.post("/events", json=body, headers=headers)
+        second = await events_client.post("/events", json=body, headers=headers)
+        assert (first.status_code, second.status_code) == (200, 200)
+        assert first.json() == {"event_id": body["id"], "outcome": "handled"}
+        assert second.json() == {"event_id": body["id"], "outcome": "duplicate"}
+        assert await subscriber.stored_names() == ["twice"]
+        assert await sql_value(subscriber.database, "SELECT count(*) FROM inbox_event") == 1
+
+    async def test_concurrent_duplicate_deliveries_are_applied_once(
+        self, events_client: httpx.AsyncClient, subscriber: Subscriber, test_issuer: TestIssuer
+    ) -> None:
+        body = self.envelope("racing")
+        headers = service_headers(test_issuer)
+        answers = await asyncio.gather(
+            *(events_client.post("/events", json=body, headers=headers) for _ in range(6))
+        )
+        assert [a.status_code for a in answers] == [200] * 6
+        outcomes = Counter(a.json()["outcome"] for a in answers)
+        assert outcomes == {"handled": 1, "duplicate": 5}
+        assert await subscriber.stored_names() == ["racing"]
+
+    async def test_failed_handler_leaves_the_event_unhandled_for_the_retry(
+        self, events_client: httpx.AsyncClient, subscriber: Subscriber, test_issuer: TestIssuer
+    ) -> None:
+        body = self.envelope("fail-once-inbox")
+        headers = service_headers(test_issuer)
+        first = await events_client.post("/events", json=body, headers=headers)
+        assert first.status_code == 503
+        assert await sql_value(subscriber.database, "SELECT count(*) FROM inbox_event") == 0
+        second = await events_client.post("/events", json=body, headers=headers)
+        assert second.json()["outcome"] == "handled"
+        assert await subscriber.stored_names() == ["fail-once-inbox"]
+
+    async def test_event_type_without_handler_is_ignored_once(
+        self, events_client: httpx.AsyncClient, subscriber: Subscriber, test_issuer: TestIssuer
+    ) -> None:
+        body = self.envelope("other", event_type="kit.other.happened")
+        headers = service_headers(test_issuer)
+        first = await events_client.post("/events", json=body, headers=headers)
+        second = await events_client.post("/events", json=body, headers=headers)
+        assert [first.json()["outcome"], second.json()["outcome"]] == ["ignored", "duplicate"]
+        assert await subscriber.stored_names() == []
+
+    async def test_events_endpoint_needs_a_token_with_the_events_scope(
+        self, events_client: httpx.AsyncClient, subscriber: Subscriber, test_issuer: TestIssuer
+    ) -> None:
+        body = self.envelope("forbidden")
+        anonymous = await events_client.post("/events", json=body)
+        assert anonymous.status_code == 401
+        member = test_issuer.headers(roles=["member"], scopes=["kit:read", "kit:write"])
+        wrong_scope = await events_client.post("/events", json=body, headers=member)
+        assert wrong_scope.status_code == 403
+        assert wrong_scope.json()["error"]["code"] == "insufficient_scope"
+        assert subscriber.inbox.received == []
+
+    async def test_malformed_envelope_is_422(
+        self, events_client: httpx.AsyncClient, test_issuer: TestIssuer
+    ) -> None:
+        body = self.envelope("bad")
+        body["type"] = "Not A Type"
+        response = await events_client.post(
+            "/events", json=body, headers=service_headers(test_issuer)
+        )
+        assert response.status_code == 422
+        assert response.json()["error"]["code"] == "validation_error"
+
+
+class TestConcurrentRelays:
+    async def test_two_relays_deliver_each_event_exactly_once(
+        self,
+        kit_db: Database,
+        kit_db_url: str,
+        publisher: EventPublisher,
+        subscriber: Subscriber,
+        make_relay: RelayFactory,
+    ) -> None:
+        subjects = [f"subject-{i}" for i in range(12)]
+        published = [
+            await publish(kit_db, publisher, f"many-{i}", subject=subjects[i % len(subjects)])
+            for i in range(60)
+        ]
+        replica_db = Database(kit_db_url)
+        try:
+            first, second = make_relay(batch_size=7), make_relay(replica_db, batch_size=7)
+            async with subscriber.serve():
+                tried = await drain(first, second)
+        finally:
+            await replica_db.dispose()
+
+        assert tried == 60
+        received = Counter(subscriber.inbox.received_ids())
+        assert received == Counter({e.id: 1 for e in published})
+        assert len(await subscriber.stored_names()) == 60
+        rows = await deliveries(kit_db)
+        assert {(r.status, r.attempts) for r in rows} == {("delivered", 1)}
+        for subject in subjects:
+            in_publish_order = [e.id for e in published if e.subject == subject]
+            assert subscriber.inbox.received_ids(subject) == in_publish_order
+
+
+class TestOrderPerSubject:
+    async def test_events_of_one_subject_arrive_in_publish_order_when_the_first_fails(
+        self,
+        kit_db: Database,
+        publisher: EventPublisher,
+        subscriber: Subscriber,
+        make_relay: RelayFactory,
+    ) -> None:
+        first = await publish(kit_db, publisher, "fail-once-first", subject="S")
+        second = await publish(kit_db, publisher, "second", subject="S")
+        third = await publish(kit_db, publisher, "third", subject="S")
+        other = await publish(kit_db, publisher, "other subject", subject="T")
+        relay = make_relay()
+        async with subscriber.serve():
+            assert await relay.run_once() == 2  # S's first (refused) and T's only event
+            assert await relay.run_once() == 0  # S's first is not due; the rest wait for it
+            assert subscriber.inbox.received_ids("S") == [first.id]
+            assert subscriber.inbox.received_ids("T") == [other.id]
+            await make_due(kit_db)
+            await drain(relay)
+        assert subscriber.inbox.received_ids("S") == [first.id, first.id, second.id, third.id]
+        assert await subscriber.stored_names() == [
+            "fail-once-first",
+            "other subject",
+            "second",
+            "third",
+        ]
+
+    async def test_down_subscriber_does_not_hold_up_another_subscriber(
+        self,
+        kit_db: Database,
+        subscriber: Subscriber,
+        make_relay: RelayFactory,
+    ) -> None:
+        down = f"http://127.0.0.1:{free_port()}"
+        publisher = EventPublisher(
+            source=SERVICE_NAME, subscriptions={PROBE_CREATED: [down, subscriber.url]}
+        )
+        published = [await publish(kit_db, publisher, f"n{i}", subject="S") for i in range(3)]
+        relay = make_relay()
+        async with subscriber.serve():
+            await drain(relay)
+        assert subscriber.inbox.received_ids("S") == [e.id for e in published]
+        waiting = [r for r in await deliveries(kit_db) if r.subscriber == down]
+        assert [(r.status, r.attempts) for r in waiting] == [
+            ("pending", 1),
+            ("pending", 0),
+            ("pending", 0),
+        ]
