@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Environment = Literal["local", "test", "production"]
 
@@ -40,15 +40,17 @@ class KitSettings(BaseSettings):
     auth_leeway_seconds: int = 30
 
     # Service credentials (OAuth2 client credentials) for calls and event delivery.
-    token_url: str = "http://127.0.0.1:8000/auth/token"
+    token_url: str = "http://127.0.0.1:8000/auth/token"  # noqa: S105 - a URL, not a secret
     client_id: str = ""
-    client_secret: str = "dev-service-secret"
+    client_secret: str = "dev-service-secret"  # noqa: S105 - refused in production, below
 
     http_timeout_seconds: float = 5.0
     http_read_retries: int = 1
 
     # Event delivery: type -> subscriber base URLs (the relay POSTs to <url>/events).
-    event_subscriptions: dict[str, list[str]] = Field(default_factory=dict)
+    # NoDecode: the validator below reads the JSON itself, so that an empty variable
+    # means no subscriptions instead of a start-up failure.
+    event_subscriptions: Annotated[dict[str, list[str]], NoDecode] = Field(default_factory=dict)
     relay_enabled: bool = True
     relay_interval_seconds: float = 0.5
     relay_batch_size: int = 50
@@ -65,7 +67,10 @@ class KitSettings(BaseSettings):
     def _refuse_placeholders_outside_local(self) -> KitSettings:
         if self.environment == "production":
             for name in self.secret_field_names():
-                if str(getattr(self, name)) in PLACEHOLDER_SECRETS:
+                value = getattr(self, name)
+                if isinstance(value, SecretStr):
+                    value = value.get_secret_value()
+                if value is None or str(value).strip() in PLACEHOLDER_SECRETS:
                     raise ValueError(
                         f"{name} is a placeholder; set a real secret for environment "
                         f"'{self.environment}'"
