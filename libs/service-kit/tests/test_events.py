@@ -139,6 +139,16 @@ async def deliveries(database: Database) -> list[Any]:
     )
 
 
+async def waits_for_a_lock(database: Database, task: asyncio.Task[Any]) -> bool:
+    """True once `task` waits for a lock in the database, False if it finishes instead."""
+    while not task.done():
+        waiting = await sql_value(database, "SELECT count(*) FROM pg_locks WHERE NOT granted")
+        if waiting:
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
 def service_headers(issuer: TestIssuer) -> dict[str, str]:
     return issuer.headers(subject="client:kit-test", roles=["service"], scopes=[EVENTS_SCOPE])
 
@@ -163,7 +173,8 @@ class TestOutbox:
     ) -> None:
         async with httpx.AsyncClient() as client:
             response = await client.post(
-                f"{publishing_url}/probes", json={"name": "published", "publish": True},
+                f"{publishing_url}/probes",
+                json={"name": "published", "publish": True},
                 headers=writer,
             )
         assert response.status_code == 201
@@ -352,9 +363,7 @@ class TestRelay:
             assert await drain(relay) == 5
         assert token_endpoint.issued == issued_before + 1
 
-    def test_backoff_grows_exponentially_with_jitter_up_to_the_cap(
-        self, kit_db: Database
-    ) -> None:
+    def test_backoff_grows_exponentially_with_jitter_up_to_the_cap(self, kit_db: Database) -> None:
         relay = OutboxRelay(
             kit_db, HttpClient(), base_backoff_seconds=1.0, max_backoff_seconds=30.0
         )
@@ -533,6 +542,29 @@ class TestOrderPerSubject:
             "second",
             "third",
         ]
+
+    async def test_overlapping_transactions_of_one_subject_are_delivered_in_commit_order(
+        self,
+        kit_db: Database,
+        publisher: EventPublisher,
+        subscriber: Subscriber,
+        make_relay: RelayFactory,
+    ) -> None:
+        relay = make_relay()
+        async with kit_db.sessionmaker() as session:
+            async with session.begin():
+                data = {"id": str(uuid.uuid4()), "name": "first"}
+                first = await publisher.publish(session, type=PROBE_CREATED, subject="S", data=data)
+                later = asyncio.create_task(publish(kit_db, publisher, "second", subject="S"))
+                # Were the later publisher not to wait for this transaction, its event would
+                # commit, and could be delivered, before this one.
+                assert await waits_for_a_lock(kit_db, later)
+                async with subscriber.serve():
+                    assert await relay.run_once() == 0
+            second = await later
+        async with subscriber.serve():
+            await drain(relay)
+        assert subscriber.inbox.received_ids("S") == [first.id, second.id]
 
     async def test_down_subscriber_does_not_hold_up_another_subscriber(
         self,

@@ -31,6 +31,8 @@ from service_kit.http import HttpClient
 log = logging.getLogger("service_kit.events")
 
 EVENTS_SCOPE = "events:deliver"
+# Key space of the transaction locks that make publishers of one subject take turns.
+SUBJECT_LOCK_SPACE = 72635402
 
 
 def utcnow() -> datetime:
@@ -150,7 +152,15 @@ class EventPublisher:
         version: int = 1,
         event_id: uuid.UUID | None = None,
     ) -> EventEnvelope:
-        """Add the event and one delivery per subscriber to the session's transaction."""
+        """Add the event and one delivery per subscriber to the session's transaction.
+
+        Until the transaction ends, other transactions publishing for the same subject
+        wait here: so their events are numbered in the order in which they become
+        visible, and the relay, which delivers a subject's events by number, cannot
+        deliver a later event before an earlier one has committed. (Transactions that
+        publish for several subjects in opposite orders can deadlock; PostgreSQL then
+        aborts one of them.)
+        """
         envelope = EventEnvelope(
             id=event_id or uuid.uuid4(),
             type=type,
@@ -168,6 +178,9 @@ class EventPublisher:
             source=envelope.source,
             version=envelope.version,
             data=envelope.model_dump(mode="json")["data"],
+        )
+        await session.exec(
+            select(func.pg_advisory_xact_lock(SUBJECT_LOCK_SPACE, func.hashtext(envelope.subject)))
         )
         session.add(row)
         await session.flush()
