@@ -91,9 +91,7 @@ class TestRetries:
                 await http.request("GET", f"{url}/thing")
         assert len(heads) == 2
 
-    async def test_post_is_not_retried_after_a_dropped_connection(
-        self, http: HttpClient
-    ) -> None:
+    async def test_post_is_not_retried_after_a_dropped_connection(self, http: HttpClient) -> None:
         async with dropping_server(drops=1) as (url, heads):
             with pytest.raises(httpx.TransportError):
                 await http.request("POST", f"{url}/thing", json={"a": 1})

@@ -121,9 +121,7 @@ class TestMetrics:
         assert metric_value(text, "http_requests_total", route="unmatched", status="404") == 1.0
         assert "/no/such/" not in text  # raw paths would explode the label set
         assert (
-            metric_value(
-                text, "http_request_duration_seconds_count", route="/probes/{probe_id}"
-            )
+            metric_value(text, "http_request_duration_seconds_count", route="/probes/{probe_id}")
             == 3.0
         )
 
@@ -134,9 +132,7 @@ class TestMetrics:
 
 
 class TestRequestIds:
-    async def test_response_carries_a_generated_request_id(
-        self, probe: httpx.AsyncClient
-    ) -> None:
+    async def test_response_carries_a_generated_request_id(self, probe: httpx.AsyncClient) -> None:
         first = await probe.get("/healthz")
         second = await probe.get("/healthz")
         assert re.fullmatch(r"[0-9a-f]{32}", first.headers["x-request-id"])
@@ -151,9 +147,7 @@ class TestRequestIds:
         assert response.status_code == 404
         assert response.headers["x-request-id"] == "err-1"
 
-    async def test_unusable_incoming_request_id_is_replaced(
-        self, probe: httpx.AsyncClient
-    ) -> None:
-        for bad in ("x" * 300, "has spaces in it", "quote\"d"):
+    async def test_unusable_incoming_request_id_is_replaced(self, probe: httpx.AsyncClient) -> None:
+        for bad in ("x" * 300, "has spaces in it", 'quote"d'):
             response = await probe.get("/healthz", headers={"X-Request-ID": bad})
             assert re.fullmatch(r"[0-9a-f]{32}", response.headers["x-request-id"]), bad

@@ -114,9 +114,7 @@ class TestPageSize:
     async def test_limit_over_the_maximum_is_422_page_size_too_large(
         self, probe: httpx.AsyncClient, reader: dict[str, str], kit_db: Database
     ) -> None:
-        response = await probe.get(
-            "/probes", params={"limit": MAX_PAGE_SIZE + 1}, headers=reader
-        )
+        response = await probe.get("/probes", params={"limit": MAX_PAGE_SIZE + 1}, headers=reader)
         assert response.status_code == 422
         error = response.json()["error"]
         assert error["code"] == "page_size_too_large"

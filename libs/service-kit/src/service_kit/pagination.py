@@ -87,9 +87,7 @@ def parse_ids(raw: str | None) -> list[uuid.UUID] | None:
     try:
         return [uuid.UUID(p) for p in parts]
     except ValueError as exc:
-        raise BadRequest(
-            "ids must be a comma-separated list of UUIDs.", code="invalid_id"
-        ) from exc
+        raise BadRequest("ids must be a comma-separated list of UUIDs.", code="invalid_id") from exc
 
 
 def _encode_value(value: Any) -> Any:
