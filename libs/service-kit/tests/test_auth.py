@@ -16,7 +16,9 @@ from typing import Any
 import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
+from jwt.algorithms import ECAlgorithm
 
 from service_kit.auth import Principal, TokenVerifier, path_upper_bound
 from service_kit.db import Database
@@ -262,6 +264,7 @@ class JwksServer:
     """An issuer's JWKS endpoint whose keys the test can rotate; counts fetches."""
 
     keys: list[SigningKey] = field(default_factory=list)
+    other_keys: list[dict[str, Any]] = field(default_factory=list)  # served before `keys`
     fetches: int = 0
 
     def app(self) -> FastAPI:
@@ -270,7 +273,7 @@ class JwksServer:
         @app.get("/jwks")
         async def jwks() -> Any:
             self.fetches += 1
-            return {"keys": [k.public_jwk() for k in self.keys]}
+            return {"keys": [*self.other_keys, *(k.public_jwk() for k in self.keys)]}
 
         return app
 
@@ -331,6 +334,30 @@ class TestJwksUrl:
                 await verifier.verify(SigningKey.generate().sign(claims(test_issuer)))
             assert caught.value.instance_code == "invalid_token"
         assert server.fetches == 1
+
+    async def test_keys_of_other_types_and_uses_in_the_jwks_are_passed_over(
+        self, jwks_server: tuple[JwksServer, str], test_issuer: TestIssuer
+    ) -> None:
+        # An OpenID Connect issuer may publish keys for other algorithms (alg is optional
+        # in a JWK) and for encryption next to the signing key.
+        server, url = jwks_server
+        ec_public = ec.generate_private_key(ec.SECP256R1()).public_key()
+        ec_jwk = json.loads(ECAlgorithm.to_jwk(ec_public))
+        encryption_jwk = {**SigningKey.generate().public_jwk(), "use": "enc", "kid": "enc-1"}
+        encryption_jwk.pop("alg")
+        server.other_keys = [
+            {**ec_jwk, "kid": "ec-1", "use": "sig"},
+            encryption_jwk,
+            {"kty": "RSA", "kid": "broken", "n": "AQ", "e": "AQAB"},
+        ]
+        verifier = verifier_for(url, test_issuer)
+        principal = await verifier.verify(server.keys[0].sign(claims(test_issuer, sub="mixed")))
+        assert principal.subject == "mixed"
+        for kid in ("ec-1", "enc-1", "broken"):
+            token = server.keys[0].sign(claims(test_issuer), headers={"kid": kid})
+            with pytest.raises(AppError) as caught:
+                await verifier.verify(token)
+            assert caught.value.status_code == 401
 
     async def test_unreachable_jwks_is_503_issuer_unavailable(
         self, test_issuer: TestIssuer

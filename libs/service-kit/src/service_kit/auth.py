@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable, Coroutine
@@ -17,6 +18,8 @@ from jwt import PyJWK
 from sqlalchemy import and_
 
 from service_kit.errors import Forbidden, ServiceUnavailable, Unauthorized
+
+log = logging.getLogger("service_kit.auth")
 
 # Roles of ARCHITECTURE.md "Identity and access".
 ROLES = (
@@ -123,12 +126,28 @@ class TokenVerifier:
             self._load(jwks)
 
     def _load(self, jwks: dict[str, Any]) -> None:
+        """Keep the signing keys for the pinned algorithm; pass over every other key.
+
+        An issuer's set may also hold keys of other types (a JWK's `alg` is optional),
+        encryption keys, or keys this library cannot read: none of them may stop the
+        keys that do verify this service's tokens from loading.
+        """
+        if not isinstance(jwks, dict) or not isinstance(jwks.get("keys", []), list):
+            raise ValueError("a JWKS document is an object with a list of keys")
         keys = {}
         for jwk in jwks.get("keys", []):
-            if jwk.get("alg") not in (None, self.algorithm):
+            if not isinstance(jwk, dict):
                 continue
-            key = PyJWK(jwk, algorithm=self.algorithm)
-            keys[jwk.get("kid", "")] = key
+            if jwk.get("alg") not in (None, self.algorithm) or jwk.get("use") not in (None, "sig"):
+                continue
+            try:
+                key = PyJWK(jwk, algorithm=self.algorithm)
+            except jwt.PyJWTError:
+                log.warning(
+                    "JWKS key %r is not a %s key; passed over", jwk.get("kid"), self.algorithm
+                )
+                continue
+            keys[str(jwk.get("kid", ""))] = key
         self._keys = keys
 
     async def _refresh(self, *, force: bool) -> None:
