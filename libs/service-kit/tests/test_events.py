@@ -587,3 +587,39 @@ class TestOrderPerSubject:
             ("pending", 0),
             ("pending", 0),
         ]
+
+
+class TestServiceApps:
+    async def test_change_in_one_service_app_reaches_the_subscribing_app_through_its_relay(
+        self,
+        kit_db: Database,
+        subscriber: Subscriber,
+        test_issuer: TestIssuer,
+        token_endpoint: TokenEndpoint,
+        writer: dict[str, str],
+    ) -> None:
+        settings = kit_settings(
+            test_issuer,
+            kit_db.url,
+            relay_enabled=True,
+            relay_interval_seconds=0.01,
+            event_subscriptions={PROBE_CREATED: [subscriber.url]},
+            **token_endpoint.credentials(),
+        )
+        async with (
+            subscriber.serve(),
+            serve_app(probe_app(settings, kit_db)) as url,
+            httpx.AsyncClient() as client,
+        ):
+            response = await client.post(
+                f"{url}/probes", json={"name": "end to end", "publish": True}, headers=writer
+            )
+            assert response.status_code == 201
+            # The bound only keeps a broken relay from hanging the suite.
+            await asyncio.wait_for(subscriber.inbox.arrived.wait(), timeout=30)
+        # The publishing app has stopped, and with it its relay, after its last round.
+        [received] = subscriber.inbox.received
+        assert (received.subject, received.source) == (response.json()["id"], SERVICE_NAME)
+        assert await subscriber.stored_names() == ["end to end"]
+        [delivery] = await deliveries(kit_db)
+        assert (delivery.status, delivery.attempts) == ("delivered", 1)
