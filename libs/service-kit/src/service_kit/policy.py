@@ -1,12 +1,14 @@
 """Policy parameters: local numbers kept as dated, editable data rather than code.
 
+(No `from __future__ import annotations` here: the endpoints below are built in a
+function, and FastAPI must see their dependency annotations as objects.)
+
 A parameter has a key, an optional region it applies to (none: the whole city) and a
 date from which a value holds. The value in force on a day is the latest one dated on
 or before it, the most specific region first. A new value is a new dated row; a row
 for the same key, region and date is replaced (a correction before it takes effect).
 """
 
-from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
@@ -295,7 +297,7 @@ def policy_router(keys: Sequence[PolicyKey], *, read_scope: str, admin_scope: st
             )
             .returning(col(PolicyParameter.id))
         )
-        stored_id = (await session.execute(statement)).scalar_one()
+        stored_id = (await (await session.connection()).execute(statement)).scalar_one()
         row = await session.get(PolicyParameter, stored_id, populate_existing=True)
         assert row is not None
         await record_audit(

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Result, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from org_service.coverage.models import CoverageSnapshot
 from org_service.paths import SEGMENT
 from service_kit.auth import path_upper_bound
 
@@ -73,6 +75,12 @@ class Counts:
     work: int
 
 
+async def _run(session: AsyncSession, sql: str, params: dict[str, Any]) -> Result[Any]:
+    """Run an aggregate on the session's connection (inside the request's transaction)."""
+    connection = await session.connection()
+    return await connection.execute(text(sql), params)
+
+
 def _range(anchor_path: str) -> dict[str, str]:
     return {"low": anchor_path, "high": path_upper_bound(anchor_path)}
 
@@ -114,7 +122,7 @@ JOIN region r ON r.path = g.key
 """
     )
     params = {"day": day, "child_len": child_len, **_range(parent_path)}
-    rows = (await session.execute(text(sql), params)).all()
+    rows = (await _run(session, sql, params)).all()
     result = [
         Counts(
             key=str(r.region_id),
@@ -139,11 +147,9 @@ async def total(
     sql = (
         _TARGETS_ON + f"SELECT {_COUNTS} FROM t" + (" WHERE region_path = :low" if own_only else "")
     )
-    row = (await session.execute(text(sql), {"day": day, **_range(anchor_path)})).one()
+    row = (await _run(session, sql, {"day": day, **_range(anchor_path)})).one()
     region = (
-        await session.execute(
-            text("SELECT id, name FROM region WHERE path = :p"), {"p": anchor_path}
-        )
+        await _run(session, "SELECT id, name FROM region WHERE path = :p", {"p": anchor_path})
     ).one()
     return Counts(
         key=str(region.id),
@@ -154,6 +160,48 @@ async def total(
         dispatched=row.dispatched,
         work=row.work,
     )
+
+
+async def every_region(session: AsyncSession, *, day: date) -> list[Counts]:
+    """Figures of every region on `day`, each rolled up its subtree, in one pass."""
+    sql = (
+        _TARGETS_ON
+        + f"""
+SELECT r.id AS key, r.name, g.targets, g.own, g.joint, g.dispatched, g.work
+FROM region r
+LEFT JOIN (
+    SELECT left(region_path, len) AS prefix, {_COUNTS}
+    FROM t, generate_series(:segment, length(region_path), :segment) AS len
+    GROUP BY 1
+) g ON g.prefix = r.path
+ORDER BY r.path
+"""
+    )
+    params = {"day": day, "segment": SEGMENT, "low": "", "high": "\U0010ffff"}
+    rows = (await _run(session, sql, params)).all()
+    return [
+        Counts(
+            key=str(r.key),
+            name=r.name,
+            targets=r.targets or 0,
+            own=r.own or 0,
+            joint=r.joint or 0,
+            dispatched=r.dispatched or 0,
+            work=r.work or 0,
+        )
+        for r in rows
+    ]
+
+
+async def insert_snapshots(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Store frozen figures; rows already frozen (a concurrent freeze) are left as they are."""
+    if not rows:
+        return
+    statement = insert(CoverageSnapshot).on_conflict_do_nothing(
+        constraint="uq_coverage_snapshot_month_dimension_key"
+    )
+    connection = await session.connection()
+    await connection.execute(statement, rows)
 
 
 async def by_place(
@@ -173,13 +221,13 @@ GROUP BY p.id, p.name
 """
     )
     params = {"day": day, "kind": place_kind, **_range(anchor_path)}
-    return _counts((await session.execute(text(sql), params)).all())
+    return _counts((await _run(session, sql, params)).all())
 
 
 async def by_industry(session: AsyncSession, *, day: date, anchor_path: str) -> list[Counts]:
     sql = _TARGETS_ON + f"SELECT industry AS key, industry AS name, {_COUNTS} FROM t GROUP BY 1"
     params = {"day": day, **_range(anchor_path)}
-    return _counts((await session.execute(text(sql), params)).all())
+    return _counts((await _run(session, sql, params)).all())
 
 
 @dataclass(frozen=True)
@@ -205,7 +253,7 @@ LIMIT :limit
 """
     )
     params = {"day": day, "after": after, "limit": limit, **_range(anchor_path)}
-    rows = (await session.execute(text(sql), params)).all()
+    rows = (await _run(session, sql, params)).all()
     return [UncoveredTarget(r.id, r.name, r.credit_code, r.region_id, r.region_path) for r in rows]
 
 
@@ -216,16 +264,15 @@ async def responsible_for(
     if not target_ids:
         return {}
     rows = (
-        await session.execute(
-            text(
-                """
+        await _run(
+            session,
+            """
 SELECT work_target_id, person_name, level, position, first_secretary
 FROM responsibility_assignment
 WHERE work_target_id = ANY(:ids)
   AND valid_from <= :day AND (valid_to IS NULL OR valid_to > :day)
 ORDER BY CASE level WHEN 'county' THEN 0 WHEN 'township' THEN 1 ELSE 2 END, person_name
-"""
-            ),
+""",
             {"ids": target_ids, "day": day},
         )
     ).all()
@@ -250,9 +297,9 @@ async def districts_with_committees(
     if not prefixes:
         return {}
     rows = (
-        await session.execute(
-            text(
-                """
+        await _run(
+            session,
+            """
 SELECT r.path, r.name, (
     SELECT ov.name FROM organization_version ov
     WHERE ov.region_id = r.id AND ov.kind = 'working_committee' AND ov.status = 'active'
@@ -260,8 +307,7 @@ SELECT r.path, r.name, (
     ORDER BY ov.name LIMIT 1
 ) AS committee
 FROM region r WHERE r.path = ANY(:paths)
-"""
-            ),
+""",
             {"paths": prefixes, "day": day},
         )
     ).all()

@@ -6,7 +6,6 @@ import calendar
 import uuid
 from datetime import date
 
-from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -249,11 +248,7 @@ async def freeze_month(
                 )
             )
 
-    regions = (await session.exec(select(Region).order_by(col(Region.path)))).all()
-    keep(
-        Dimension.region,
-        [await repository.total(session, day=end, anchor_path=r.path) for r in regions],
-    )
+    keep(Dimension.region, await repository.every_region(session, day=end))
     for dimension in (Dimension.park, Dimension.business_district):
         keep(
             dimension,
@@ -263,16 +258,7 @@ async def freeze_month(
         )
     keep(Dimension.industry, await repository.by_industry(session, day=end, anchor_path=root.path))
     # A concurrent freeze of the same month inserts nothing twice (unique month/dimension/key).
-    for row in rows:
-        await session.execute(
-            text(
-                "INSERT INTO coverage_snapshot (id, month, dimension, key, name, targets, own, "
-                "joint, dispatched, work, frozen_at, frozen_by) VALUES (:id, :month, :dimension, "
-                ":key, :name, :targets, :own, :joint, :dispatched, :work, :frozen_at, :frozen_by) "
-                "ON CONFLICT ON CONSTRAINT uq_coverage_snapshot_month_dimension_key DO NOTHING"
-            ),
-            row.model_dump(),
-        )
+    await repository.insert_snapshots(session, [row.model_dump() for row in rows])
     stored = (
         await session.exec(select(CoverageSnapshot).where(CoverageSnapshot.month == first))
     ).all()
