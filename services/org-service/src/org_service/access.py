@@ -120,3 +120,23 @@ async def visible_work_targets(session: AsyncSession, principal: Principal) -> A
         )
         clauses.append(col(WorkTarget.id).in_(covered))
     return or_(*clauses) if clauses else false()
+
+
+async def writable_organizations(session: AsyncSession, principal: Principal) -> Any:
+    """A WHERE clause on Organization for what the caller may change.
+
+    Narrower than what they may see: the chain above an organization's own people is
+    visible to them but not theirs to change.
+    """
+    if principal.is_city_wide:
+        return true()
+    if principal.organization_id is not None:
+        path = await organization_path(session, principal.organization_id)
+        if path is not None:
+            return subtree_filter(Organization.path, path)
+    if principal.region_id is not None:
+        path = await region_path(session, principal.region_id)
+        if path is not None:
+            regions = select(Region.id).where(subtree_filter(Region.path, path))
+            return Organization.region_id.in_(regions)  # type: ignore[attr-defined]
+    return false()
