@@ -15,6 +15,7 @@ import pytest
 from service_kit.pgcluster import (
     ClusterError,
     LocalCluster,
+    database_url,
     drop_database,
     ensure_database,
     find_bindir,
@@ -49,6 +50,17 @@ class TestFindBindir:
         assert find_bindir() == found
 
 
+class TestDatabaseUrl:
+    def test_database_url_keeps_user_host_and_query(self) -> None:
+        url = "postgresql://kit:pw@db.internal:6543/postgres?sslmode=require"
+        assert (
+            database_url(url, "org") == "postgresql://kit:pw@db.internal:6543/org?sslmode=require"
+        )
+
+    def test_database_url_quotes_the_name(self) -> None:
+        assert database_url("postgresql://h/x", "a b/c") == "postgresql://h/a%20b%2Fc"
+
+
 class TestLocalCluster:
     def test_start_on_a_taken_port_is_a_clear_cluster_error(self, cluster_dir: Path) -> None:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
@@ -71,13 +83,24 @@ class TestLocalCluster:
             assert cluster.running()
             await asyncio.to_thread(cluster.start)  # already running: nothing to do
 
-            first = await ensure_database(cluster.url(), "kit-idempotent")
-            second = await ensure_database(cluster.url(), "kit-idempotent")
-            assert first == second == cluster.url("kit-idempotent")
+            server = cluster.url() + "?application_name=kit-test"
+            first, second = await asyncio.gather(
+                ensure_database(server, "kit-idempotent"), ensure_database(server, "kit-idempotent")
+            )
+            assert first == second == cluster.url("kit-idempotent") + "?application_name=kit-test"
+            assert await ensure_database(server, "kit-idempotent") == first
+            copy = await ensure_database(server, 'kit "copy"', template="kit-idempotent")
+            assert copy == cluster.url("kit%20%22copy%22") + "?application_name=kit-test"
             connection = await asyncpg.connect(first)
             try:
                 assert await connection.fetchval("SELECT current_database()") == "kit-idempotent"
+                assert await connection.fetchval("SHOW application_name") == "kit-test"
                 assert await connection.fetchval("SHOW fsync") == "off"
+            finally:
+                await connection.close()
+            connection = await asyncpg.connect(copy)
+            try:
+                assert await connection.fetchval("SELECT current_database()") == 'kit "copy"'
             finally:
                 await connection.close()
 

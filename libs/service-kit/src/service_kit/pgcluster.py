@@ -8,6 +8,7 @@ unprivileged user, since PostgreSQL refuses to run as root.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -16,6 +17,7 @@ import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 
@@ -218,26 +220,35 @@ class LocalCluster:
             self._run(["pg_ctl", "stop", "-D", str(self.pgdata), "-m", "fast", "-w"])
 
 
+def database_url(server_url: str, name: str) -> str:
+    """The server's URL naming database `name`; user, host and query (sslmode…) are kept."""
+    parts = urlsplit(server_url)
+    return urlunsplit(parts._replace(path="/" + quote(name, safe="")))
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 async def ensure_database(server_url: str, name: str, *, template: str | None = None) -> str:
     """Create database `name` on the server if it does not exist; returns its URL."""
-    base = server_url.rsplit("/", 1)[0]
-    connection = await asyncpg.connect(f"{base}/postgres")
+    connection = await asyncpg.connect(database_url(server_url, "postgres"))
     try:
         exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if not exists:
-            quoted = '"' + name.replace('"', '""') + '"'
-            suffix = f' TEMPLATE "{template}"' if template else ""
-            await connection.execute(f"CREATE DATABASE {quoted}{suffix}")
+            suffix = f" TEMPLATE {_identifier(template)}" if template else ""
+            # Another process may create it between the check and here: that is success
+            # (PostgreSQL reports the race as either error).
+            with contextlib.suppress(asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+                await connection.execute(f"CREATE DATABASE {_identifier(name)}{suffix}")
     finally:
         await connection.close()
-    return f"{base}/{name}"
+    return database_url(server_url, name)
 
 
 async def drop_database(server_url: str, name: str) -> None:
-    base = server_url.rsplit("/", 1)[0]
-    connection = await asyncpg.connect(f"{base}/postgres")
+    connection = await asyncpg.connect(database_url(server_url, "postgres"))
     try:
-        quoted = '"' + name.replace('"', '""') + '"'
-        await connection.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+        await connection.execute(f"DROP DATABASE IF EXISTS {_identifier(name)} WITH (FORCE)")
     finally:
         await connection.close()
