@@ -134,7 +134,10 @@ class PlaceExists(Conflict):
 
 class OutsideYourRegion(Forbidden):
     code = "outside_your_region"
-    message = "You may only write inside your own region."
+    message = (
+        "Only a city administrator, or a district administrator inside their own district, "
+        "may do this."
+    )
 
 
 def place_to_public(place: Place) -> PlacePublic:
@@ -185,6 +188,25 @@ async def existing_place(session: AsyncSession, place_id: uuid.UUID, field: str)
             "The place does not exist.",
             code="place_not_found",
             details={"field": field, "place_id": str(place_id)},
+        )
+    return place
+
+
+async def place_on_region_line(session: AsyncSession, region: Region, place_id: uuid.UUID) -> Place:
+    """The place a body refers to, which must contain the region or lie within it.
+
+    A unit may be registered in a sub-district of the district where its park lies, or in
+    the district of a building whose sub-district is known; not anywhere else.
+    """
+    place = await existing_place(session, place_id, "place_id")
+    place_region = await repository.get(session, place.region_id)
+    assert place_region is not None  # a foreign key
+    if not (region_contains(place_region, region) or region_contains(region, place_region)):
+        raise InvalidPlace(
+            f"{place.name} lies in {place_region.name}, which neither contains nor lies in "
+            f"{region.name}; correct region_id or place_id.",
+            code="place_outside_region",
+            details={"field": "place_id", "place_region_id": str(place_region.id)},
         )
     return place
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -24,7 +25,6 @@ from org_service.organizations import repository as organization_repository
 from org_service.organizations import service as organization_service
 from org_service.organizations.models import Formation, Organization, OrganizationKind
 from org_service.places import service as place_service
-from org_service.places.models import Region
 from org_service.temporal import today
 from org_service.work_targets import repository
 from org_service.work_targets.credit_code import validate_credit_code
@@ -48,7 +48,7 @@ from org_service.work_targets.schemas import (
 )
 from service_kit.audit import record_audit
 from service_kit.auth import Principal
-from service_kit.errors import Conflict, Forbidden, NotFound, Unprocessable
+from service_kit.errors import Conflict, NotFound, Unprocessable
 from service_kit.events import EventPublisher
 
 COVERAGE_CHANGED = "org.work_target.coverage_changed"
@@ -69,14 +69,6 @@ class WorkTargetExists(Conflict):
 
 class InvalidWorkTarget(Unprocessable):
     code = "invalid_work_target"
-
-
-class OutsideYourRegion(Forbidden):
-    code = "outside_your_region"
-    message = (
-        "Only a city administrator, or a district administrator inside their own district, "
-        "may do this."
-    )
 
 
 class CoverageLinkNotFound(NotFound):
@@ -179,22 +171,9 @@ async def _check_region_and_place(
 ) -> None:
     region = await place_service.existing_region(session, region_id)
     if not await may_write_in_region(session, principal, region.id):
-        raise OutsideYourRegion(details={"region_id": str(region.id)})
-    if place_id is None:
-        return
-    place = await place_service.existing_place(session, place_id, "place_id")
-    place_region = await session.get(Region, place.region_id)
-    assert place_region is not None  # a foreign key
-    if not (
-        place_service.region_contains(place_region, region)
-        or place_service.region_contains(region, place_region)
-    ):
-        raise InvalidWorkTarget(
-            f"{place.name} lies in {place_region.name}, which neither contains nor lies in "
-            "the target's region; correct region_id or place_id.",
-            code="place_outside_region",
-            details={"field": "place_id", "place_region_id": str(place_region.id)},
-        )
+        raise place_service.OutsideYourRegion(details={"region_id": str(region.id)})
+    if place_id is not None:
+        await place_service.place_on_region_line(session, region, place_id)
 
 
 def _check_dates(registered: date, deregistered: date | None) -> None:
@@ -447,7 +426,7 @@ async def start_coverage(
     """Start a coverage link; with `replace`, end the open one on the same day first."""
     target = await get(session=session, principal=principal, target_id=target_id, for_update=True)
     if not await may_write_in_region(session, principal, target.region_id):
-        raise OutsideYourRegion(details={"region_id": str(target.region_id)})
+        raise place_service.OutsideYourRegion(details={"region_id": str(target.region_id)})
     org = await _covering_organization(session, principal, data.organization_id)
     check_mode(data.mode, org)
     _check_within_registration(target, data.valid_from, "valid_from")
@@ -513,7 +492,7 @@ async def end_coverage(
     """End an open coverage link on `valid_to` (exclusive: the last covered day is before it)."""
     target = await get(session=session, principal=principal, target_id=target_id, for_update=True)
     if not await may_write_in_region(session, principal, target.region_id):
-        raise OutsideYourRegion(details={"region_id": str(target.region_id)})
+        raise place_service.OutsideYourRegion(details={"region_id": str(target.region_id)})
     link = await repository.get_link(session, target.id, link_id)
     if link is None:
         raise CoverageLinkNotFound(details={"id": str(link_id)})
@@ -612,6 +591,75 @@ async def get_assignment(
     raise AssignmentNotFound(details={"id": str(assignment_id)})
 
 
+@dataclass(frozen=True)
+class Unit:
+    """What an assignment is for: one work target or one organization."""
+
+    work_target: WorkTarget | None
+    organization: Organization | None
+
+    @property
+    def region_id(self) -> uuid.UUID:
+        unit = self.work_target or self.organization
+        assert unit is not None
+        return unit.region_id
+
+
+async def assignable_unit(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    work_target_id: uuid.UUID | None,
+    organization_id: uuid.UUID | None,
+    valid_from: date,
+) -> Unit:
+    """The one unit an assignment names, checked for the caller and for `valid_from`.
+
+    Exactly one of the ids; the unit must be visible to the caller and in the caller's
+    district (or the caller city-wide); a target registered, an organization active and
+    founded on valid_from. The target's row is locked until the request ends.
+    """
+    if (work_target_id is None) == (organization_id is None):
+        raise InvalidAssignment(
+            "Give exactly one of work_target_id and organization_id.",
+            code="assignment_needs_one_unit",
+            details={"fields": ["work_target_id", "organization_id"]},
+        )
+    if work_target_id is not None:
+        where = await visible_work_targets(session, principal)
+        target = await repository.get_visible(session, work_target_id, where, for_update=True)
+        if target is None:
+            raise InvalidAssignment(
+                "The work target does not exist (or is outside what you may see).",
+                code="work_target_not_found",
+                details={"field": "work_target_id", "work_target_id": str(work_target_id)},
+            )
+        _check_within_registration(target, valid_from, "valid_from")
+        unit = Unit(work_target=target, organization=None)
+    else:
+        assert organization_id is not None
+        org = await _covering_organization(session, principal, organization_id)
+        _check_organization_on(org, valid_from, "valid_from")
+        unit = Unit(work_target=None, organization=org)
+    if not await may_write_in_region(session, principal, unit.region_id):
+        raise place_service.OutsideYourRegion(details={"region_id": str(unit.region_id)})
+    return unit
+
+
+async def unit_of(
+    session: AsyncSession, *, work_target_id: uuid.UUID | None, organization_id: uuid.UUID | None
+) -> Unit:
+    """The unit a stored assignment names (its foreign keys guarantee it exists)."""
+    if work_target_id is not None:
+        target = await repository.get(session, work_target_id)
+        assert target is not None  # a foreign key
+        return Unit(work_target=target, organization=None)
+    assert organization_id is not None  # a check constraint
+    org = await organization_repository.get(session, organization_id)
+    assert org is not None  # a foreign key
+    return Unit(work_target=None, organization=org)
+
+
 async def assign_instructor(
     *,
     session: AsyncSession,
@@ -620,31 +668,14 @@ async def assign_instructor(
     data: InstructorAssignmentCreate,
 ) -> InstructorAssignment:
     """Assign an instructor or liaison to one work target or one organization."""
-    if (data.work_target_id is None) == (data.organization_id is None):
-        raise InvalidAssignment(
-            "Give exactly one of work_target_id and organization_id.",
-            code="assignment_needs_one_unit",
-            details={"fields": ["work_target_id", "organization_id"]},
-        )
-    target: WorkTarget | None = None
-    if data.work_target_id is not None:
-        where = await visible_work_targets(session, principal)
-        target = await repository.get_visible(session, data.work_target_id, where, for_update=True)
-        if target is None:
-            raise InvalidAssignment(
-                "The work target does not exist (or is outside what you may see).",
-                code="work_target_not_found",
-                details={"field": "work_target_id"},
-            )
-        region_id = target.region_id
-        _check_within_registration(target, data.valid_from, "valid_from")
-    else:
-        assert data.organization_id is not None
-        org = await _covering_organization(session, principal, data.organization_id)
-        _check_organization_on(org, data.valid_from, "valid_from")
-        region_id = org.region_id
-    if not await may_write_in_region(session, principal, region_id):
-        raise OutsideYourRegion(details={"region_id": str(region_id)})
+    unit = await assignable_unit(
+        session=session,
+        principal=principal,
+        work_target_id=data.work_target_id,
+        organization_id=data.organization_id,
+        valid_from=data.valid_from,
+    )
+    target = unit.work_target
     existing = await repository.assignments_of_unit(
         session, work_target_id=data.work_target_id, organization_id=data.organization_id
     )
@@ -699,18 +730,14 @@ async def end_assignment(
     assignment = await get_assignment(
         session=session, principal=principal, assignment_id=assignment_id, for_update=True
     )
-    target = None
-    if assignment.work_target_id is not None:
-        target = await repository.get(session, assignment.work_target_id)
-        assert target is not None  # a foreign key
-        region_id = target.region_id
-    else:
-        assert assignment.organization_id is not None  # a check constraint
-        org = await organization_repository.get(session, assignment.organization_id)
-        assert org is not None  # a foreign key
-        region_id = org.region_id
-    if not await may_write_in_region(session, principal, region_id):
-        raise OutsideYourRegion(details={"region_id": str(region_id)})
+    unit = await unit_of(
+        session,
+        work_target_id=assignment.work_target_id,
+        organization_id=assignment.organization_id,
+    )
+    if not await may_write_in_region(session, principal, unit.region_id):
+        raise place_service.OutsideYourRegion(details={"region_id": str(unit.region_id)})
+    target = unit.work_target
     if assignment.valid_to is not None:
         raise AssignmentConflict(
             f"This assignment has ended already, on {assignment.valid_to}.",
