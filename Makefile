@@ -12,7 +12,7 @@ UV := $(BOOT)/bin/uv
 UV_DEP := $(BOOT)/bin/uv
 endif
 
-.PHONY: bootstrap run test lint bench k8s-check
+.PHONY: bootstrap run test lint bench bench-org
 
 $(BOOT)/bin/uv:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=…")'
@@ -31,3 +31,9 @@ test: bootstrap
 lint: bootstrap
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+
+# Benchmarks print a table and write JSON under bench/results/ (see bench/README.md).
+bench: bench-org
+
+bench-org: bootstrap
+	$(VENV)/bin/python bench/org_coverage.py --size $(or $(SIZE),city)
