@@ -9,7 +9,6 @@ or before it, the most specific region first. A new value is a new dated row; a 
 for the same key, region and date is replaced (a correction before it takes effect).
 """
 
-
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
