@@ -465,6 +465,46 @@ class TestCoverageLinks:
         assert response.status_code == 422
         assert response.json()["error"]["code"] == "outside_registration"
 
+    async def test_rule_dissolved_organization_stops_covering(self, world: World) -> None:
+        link = (await world.cover("盈科律师事务所", "盈科律所支部", "own", "2019-01-01")).json()
+        dissolved = await world.client.post(
+            f"/organizations/{world.ids['盈科律所支部']}/dissolve",
+            json={"effective_on": "2021-01-01"},
+            headers=world.headers,
+        )
+        assert dissolved.status_code == 200, dissolved.text
+        assert (await coverage_of(world, "盈科律师事务所", "2020-12-31"))[
+            "state"
+        ] == "organizational"
+        # the link was left open, but an organization that has ended covers nobody
+        assert (await coverage_of(world, "盈科律师事务所", "2021-01-01"))["state"] == "uncovered"
+        history = (
+            await world.client.get(
+                f"/work-targets/{world.ids['盈科律师事务所']}/coverage", headers=world.headers
+            )
+        ).json()["items"]
+        assert [h["id"] for h in history] == [link["id"]]
+        assert history[0]["valid_to"] is None
+        later = await world.cover(
+            "盈科律师事务所", "盈科律所支部", "own", "2021-02-01", replace=True
+        )
+        assert later.status_code == 422
+        assert later.json()["error"]["code"] == "organization_dissolved"
+
+    async def test_rule_coverage_can_be_recorded_for_the_past_of_an_ended_organization(
+        self, world: World
+    ) -> None:
+        await world.client.post(
+            f"/organizations/{world.ids['盈科律所支部']}/dissolve",
+            json={"effective_on": "2021-01-01"},
+            headers=world.headers,
+        )
+        response = await world.cover("盈科律师事务所", "盈科律所支部", "own", "2019-01-01")
+        assert response.status_code == 201, response.text
+        assert (await coverage_of(world, "盈科律师事务所", "2020-06-01"))[
+            "state"
+        ] == "organizational"
+
     async def test_coverage_start_is_audited_and_published(
         self, world: World, org_db_url: str
     ) -> None:

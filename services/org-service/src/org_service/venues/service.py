@@ -28,6 +28,7 @@ from org_service.venues.schemas import (
     VenuePublic,
     VenueUpdate,
 )
+from org_service.work_targets import service as work_target_service
 from service_kit.audit import record_audit
 from service_kit.auth import Principal
 from service_kit.errors import Conflict, NotFound, Unprocessable
@@ -278,18 +279,7 @@ async def create_showcase(
     org = await _running_organization(session, principal, data.organization_id, "organization_id")
     if not await may_write_in_region(session, principal, org.region_id):
         raise place_service.OutsideYourRegion(details={"region_id": str(org.region_id)})
-    if org.status != "active":
-        raise InvalidShowcaseSite(
-            f"{org.name} has been dissolved.",
-            code="organization_dissolved",
-            details={"field": "organization_id"},
-        )
-    if data.since < org.founded_on:
-        raise InvalidShowcaseSite(
-            f"{org.name} was founded on {org.founded_on}; since cannot be earlier.",
-            code="before_founding",
-            details={"field": "since", "founded_on": org.founded_on.isoformat()},
-        )
+    await work_target_service.check_organization_active_on(session, org, data.since, "since")
     for other in await repository.showcases_of(session, org.id):
         if other.until is None:
             raise ShowcaseConflict(

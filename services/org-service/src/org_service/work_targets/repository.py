@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from org_service.organizations.models import OrganizationStatus, OrganizationVersion
 from org_service.places.models import Place
 from org_service.places.repository import in_region_subtree
 from org_service.temporal import valid_on
@@ -37,8 +38,26 @@ def registered_on(day: date) -> Any:
     )
 
 
+def covering_organization_active_on(day: date) -> Any:
+    """SQL: the organization of the enclosing coverage link is active on `day`."""
+    return (
+        select(OrganizationVersion.id)
+        .where(
+            OrganizationVersion.organization_id == WorkTargetCoverage.organization_id,
+            valid_on(OrganizationVersion.valid_from, OrganizationVersion.valid_to, day),
+            OrganizationVersion.status == OrganizationStatus.active,
+        )
+        .exists()
+    )
+
+
 def link_valid_on(day: date) -> Any:
-    return valid_on(WorkTargetCoverage.valid_from, WorkTargetCoverage.valid_to, day)
+    """SQL: the coverage link holds on `day`: its range holds the day and its organization
+    is active then (a dissolution ends coverage even where a link was left open)."""
+    return and_(
+        valid_on(WorkTargetCoverage.valid_from, WorkTargetCoverage.valid_to, day),
+        covering_organization_active_on(day),
+    )
 
 
 def assignment_valid_on(day: date) -> Any:
@@ -46,7 +65,7 @@ def assignment_valid_on(day: date) -> Any:
 
 
 def organizationally_covered_on(day: date) -> Any:
-    """SQL: a coverage link of the target is valid on `day`."""
+    """SQL: a coverage link of the target holds on `day`."""
     return (
         select(WorkTargetCoverage.id)
         .where(WorkTargetCoverage.work_target_id == WorkTarget.id, link_valid_on(day))

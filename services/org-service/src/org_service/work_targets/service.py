@@ -23,7 +23,12 @@ from org_service.access import (
 from org_service.integrity import add_unique
 from org_service.organizations import repository as organization_repository
 from org_service.organizations import service as organization_service
-from org_service.organizations.models import Formation, Organization, OrganizationKind
+from org_service.organizations.models import (
+    Formation,
+    Organization,
+    OrganizationKind,
+    OrganizationStatus,
+)
 from org_service.places import service as place_service
 from org_service.temporal import today
 from org_service.work_targets import repository
@@ -400,18 +405,22 @@ def _check_within_registration(target: WorkTarget, day: date, field: str) -> Non
         )
 
 
-def _check_organization_on(org: Organization, day: date, field: str) -> None:
-    if org.status != "active":
-        raise InvalidCoverage(
-            f"{org.name} has been dissolved.",
-            code="organization_dissolved",
-            details={"field": "organization_id"},
-        )
-    if day < org.founded_on:
+async def check_organization_active_on(
+    session: AsyncSession, org: Organization, day: date, field: str
+) -> None:
+    """The organization exists and is active on `day` (founded by then, not yet ended)."""
+    version = await organization_repository.version_on(session, org.id, day, true())
+    if version is None and day < org.founded_on:
         raise InvalidCoverage(
             f"{org.name} was founded on {org.founded_on}; {field} cannot be earlier.",
             code="before_founding",
             details={"field": field, "founded_on": org.founded_on.isoformat()},
+        )
+    if version is None or version.status != OrganizationStatus.active:
+        raise InvalidCoverage(
+            f"{org.name} was no longer active on {day} (dissolved or merged).",
+            code="organization_dissolved",
+            details={"field": field, "organization_id": str(org.id)},
         )
 
 
@@ -430,7 +439,7 @@ async def start_coverage(
     org = await _covering_organization(session, principal, data.organization_id)
     check_mode(data.mode, org)
     _check_within_registration(target, data.valid_from, "valid_from")
-    _check_organization_on(org, data.valid_from, "valid_from")
+    await check_organization_active_on(session, org, data.valid_from, "valid_from")
     links = await repository.links_of(session, target.id)
     open_link = next((link for link in links if link.valid_to is None), None)
     if open_link is not None and not data.replace:
@@ -639,7 +648,7 @@ async def assignable_unit(
     else:
         assert organization_id is not None
         org = await _covering_organization(session, principal, organization_id)
-        _check_organization_on(org, valid_from, "valid_from")
+        await check_organization_active_on(session, org, valid_from, "valid_from")
         unit = Unit(work_target=None, organization=org)
     if not await may_write_in_region(session, principal, unit.region_id):
         raise place_service.OutsideYourRegion(details={"region_id": str(unit.region_id)})
