@@ -382,8 +382,11 @@ class TestSnapshotsBulletinsInspections:
 
 async def test_bad_period_codes(city: City) -> None:
     bad_quarter = await city.client.get("/coverage/bulletins/2025/5", headers=city.headers)
-    assert bad_quarter.json()["error"]["code"] == "invalid_quarter"
+    assert bad_quarter.status_code == 422
+    assert bad_quarter.json()["error"]["details"][0]["loc"] == ["path", "quarter"]
     bad_half = await city.client.get("/coverage/inspections/2025/3", headers=city.headers)
-    assert bad_half.json()["error"]["code"] == "invalid_half"
+    assert bad_half.json()["error"]["details"][0]["loc"] == ["path", "half"]
+    bad_year = await city.client.get("/coverage/bulletins/1/1", headers=city.headers)
+    assert bad_year.json()["error"]["details"][0]["loc"] == ["path", "year"]
     bad_month = await city.client.post("/coverage/snapshots/2025-13", headers=city.headers)
     assert bad_month.json()["error"]["code"] == "invalid_month"

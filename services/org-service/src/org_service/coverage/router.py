@@ -27,6 +27,7 @@ router = APIRouter(tags=["coverage"])
 ReadPrincipal = Annotated[Principal, require_scope("org:read")]
 WritePrincipal = Annotated[Principal, require_scope("org:write")]
 AdminPrincipal = Annotated[Principal, require_scope("org:admin")]
+MonthParam = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
 
 
 @router.get("/coverage", response_model=CoverageReport, operation_id="get_coverage")
@@ -86,7 +87,7 @@ async def get_region_baseline(
     operation_id="freeze_coverage_month",
 )
 async def freeze_coverage_month(
-    month: str, session: SessionDep, principal: AdminPrincipal
+    month: MonthParam, session: SessionDep, principal: AdminPrincipal
 ) -> SnapshotPublic:
     """Freeze a finished month's figures (月统计); a second call changes nothing."""
     return await service.freeze_month(session=session, principal=principal, month=month)
@@ -98,7 +99,7 @@ async def freeze_coverage_month(
     operation_id="get_coverage_snapshot",
 )
 async def get_coverage_snapshot(
-    month: str, session: SessionDep, principal: ReadPrincipal
+    month: MonthParam, session: SessionDep, principal: ReadPrincipal
 ) -> SnapshotPublic:
     """The frozen figures of a month."""
     return await service.snapshots(session=session, month=month)
@@ -110,8 +111,8 @@ async def get_coverage_snapshot(
     operation_id="get_quarterly_bulletin",
 )
 async def get_quarterly_bulletin(
-    year: int,
-    quarter: int,
+    year: Annotated[int, Path(ge=2000, le=2100)],
+    quarter: Annotated[int, Path(ge=1, le=4)],
     session: SessionDep,
     principal: ReadPrincipal,
     region_id: uuid.UUID | None = None,
@@ -127,8 +128,8 @@ async def get_quarterly_bulletin(
     operation_id="get_half_year_inspection",
 )
 async def get_half_year_inspection(
-    year: int,
-    half: int,
+    year: Annotated[int, Path(ge=2000, le=2100)],
+    half: Annotated[int, Path(ge=1, le=2)],
     session: SessionDep,
     principal: ReadPrincipal,
     page: PageParamsDep,
