@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from org_service.main import MIGRATIONS_DIR, create_app
@@ -34,8 +35,6 @@ async def test_openapi_conformance_no_server_errors(
     )
     async with serve_app(app) as base:
         # a few real rows, so that generated ids sometimes meet existing ones
-        import httpx  # noqa: PLC0415
-
         async with httpx.AsyncClient(base_url=base) as client:
             tree = Tree(client, {"Authorization": f"Bearer {token}"})
             await tree.region("长春市", "city")
