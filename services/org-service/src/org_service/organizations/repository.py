@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, column, func, literal, table, union_all, update
+from sqlalchemy import Integer, column, func, literal, or_, table, union_all, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -64,16 +64,15 @@ async def lock(
     return {org.id: org for org in rows.all()}
 
 
-async def lock_subtree(session: AsyncSession, path: str) -> list[Organization]:
-    """Lock an organization and everything below it; returns them reloaded, in tree order."""
+async def lock_subtree(session: AsyncSession, path: str) -> None:
+    """Lock an organization and everything below it (their paths are about to change)."""
     rows = await session.exec(
-        select(Organization)
+        select(Organization.id)
         .where(subtree_filter(Organization.path, path))
         .order_by(col(Organization.id))
         .with_for_update()
-        .execution_options(populate_existing=True)
     )
-    return sorted(rows.all(), key=lambda o: o.path)
+    rows.all()  # every row read, so every row locked
 
 
 async def active_children(session: AsyncSession, organization_id: uuid.UUID) -> list[Organization]:
@@ -94,16 +93,29 @@ class LatestChange:
     on: date
 
 
-async def latest_change(session: AsyncSession, ids: Sequence[uuid.UUID]) -> LatestChange | None:
-    """The latest dated change (version or history entry) among these organizations."""
+async def latest_change(
+    session: AsyncSession, ids: Sequence[uuid.UUID], *, under_path: str | None = None
+) -> LatestChange | None:
+    """The latest dated change (version or history entry) among these organizations.
+
+    `under_path`: also every organization in that subtree (asked by path, not by a list
+    of ids, so that a large subtree stays one query parameter).
+    """
+
+    def among(column: Any) -> Any:
+        if under_path is None:
+            return col(column).in_(ids)
+        subtree = select(Organization.id).where(subtree_filter(Organization.path, under_path))
+        return or_(col(column).in_(ids), col(column).in_(subtree))
+
     versions: Any = select(
         col(OrganizationVersion.organization_id).label("organization_id"),
         col(OrganizationVersion.valid_from).label("on"),
-    ).where(col(OrganizationVersion.organization_id).in_(ids))
+    ).where(among(OrganizationVersion.organization_id))
     changes: Any = select(
         col(OrganizationChange.organization_id).label("organization_id"),
         col(OrganizationChange.effective_on).label("on"),
-    ).where(col(OrganizationChange.organization_id).in_(ids))
+    ).where(among(OrganizationChange.organization_id))
     both = union_all(versions, changes).subquery()
     row = (
         await session.exec(

@@ -291,9 +291,14 @@ def _effective_day(value: date | None, field: str = "effective_on") -> date:
 
 
 async def _not_before_latest_change(
-    session: AsyncSession, ids: Sequence[uuid.UUID], day: date, field: str = "effective_on"
+    session: AsyncSession,
+    ids: Sequence[uuid.UUID],
+    day: date,
+    field: str = "effective_on",
+    *,
+    under_path: str | None = None,
 ) -> None:
-    latest = await repository.latest_change(session, ids)
+    latest = await repository.latest_change(session, ids, under_path=under_path)
     if latest is None or day >= latest.on:
         return
     org = await repository.get(session, latest.organization_id)
@@ -801,6 +806,8 @@ async def move(
     parent = await _writable_other(
         session, principal, data.parent_id, code="parent_not_found", what="parent organization"
     )
+    # Checked on the locked row: a concurrent move of the parent cannot slip in between.
+    parent = (await repository.lock(session, [parent.id]))[parent.id]
     if parent.path.startswith(org.path):
         raise InvalidOrganization(
             f"{parent.name} is {org.name} itself or lies below it: the tree would have a cycle.",
@@ -813,15 +820,14 @@ async def move(
     if region_id is not None:
         await _check_region(session, principal, region_id)
     _check_parent_kind(OrganizationKind(org.kind), parent)
-    parent = (await repository.lock(session, [parent.id]))[parent.id]
     if parent.status != OrganizationStatus.active:
         raise InvalidOrganization(
             f"The parent organization {parent.name} has ended ({parent.status}).",
             code="parent_dissolved",
             details={"field": "parent_id"},
         )
-    subtree = await repository.lock_subtree(session, org.path)
-    await _not_before_latest_change(session, [o.id for o in subtree] + [parent.id], day)
+    await repository.lock_subtree(session, org.path)
+    await _not_before_latest_change(session, [parent.id], day, under_path=org.path)
     before = to_public(org)
     await _reparent(session, org, parent, day, region_id)
     await _record(
@@ -863,6 +869,7 @@ async def merge(
     target = await _writable_other(
         session, principal, data.into_id, code="merge_target_not_found", what="organization"
     )
+    target = (await repository.lock(session, [target.id]))[target.id]
     if target.path.startswith(org.path):
         raise InvalidOrganization(
             f"{target.name} lies below {org.name}; an organization cannot merge into its own "
@@ -870,18 +877,17 @@ async def merge(
             code="merge_into_descendant",
             details={"field": "into_id"},
         )
-    target = (await repository.lock(session, [target.id]))[target.id]
     if target.status != OrganizationStatus.active:
         raise Conflict(
             f"{target.name} has ended ({target.status}); merge into an active organization.",
             code="merge_target_not_active",
             details={"field": "into_id", "status": target.status},
         )
-    subtree = await repository.lock_subtree(session, org.path)
+    await repository.lock_subtree(session, org.path)
     children = await repository.active_children(session, org.id)
     for child in children:
         _check_parent_kind(OrganizationKind(child.kind), target)
-    await _not_before_latest_change(session, [o.id for o in subtree] + [target.id], day)
+    await _not_before_latest_change(session, [target.id], day, under_path=org.path)
     await _no_child_activity_after(session, org, day)
     before = to_public(org)
     for child in children:
