@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -117,6 +118,44 @@ async def rows(url: str, sql: str, **params: Any) -> list[Any]:
         result = list((await conn.execute(text(sql), params)).all())
     await engine.dispose()
     return result
+
+
+async def assert_history_consistent(url: str) -> None:
+    """Every organization: one open version equal to its current row, versions back to back."""
+    mismatched = await rows(
+        url,
+        """
+        SELECT o.name FROM organization o
+        LEFT JOIN organization_version v ON v.organization_id = o.id AND v.valid_to IS NULL
+        WHERE v.id IS NULL OR (o.name, o.kind, o.subkind, o.formation, o.joint_mode, o.parent_id,
+            o.industry_committee_id, o.region_id, o.path, o.status)
+          IS DISTINCT FROM (v.name, v.kind, v.subkind, v.formation, v.joint_mode, v.parent_id,
+            v.industry_committee_id, v.region_id, v.path, v.status)
+        """,
+    )
+    assert mismatched == []
+    gaps = await rows(
+        url,
+        """
+        SELECT organization_id FROM (
+            SELECT organization_id, valid_to,
+                lead(valid_from) OVER (PARTITION BY organization_id ORDER BY valid_from) AS next
+            FROM organization_version) v
+        WHERE valid_to IS DISTINCT FROM next
+        """,
+    )
+    assert gaps == []
+    # paths of every version agree with its parent's version on the day it starts
+    orphans = await rows(
+        url,
+        """
+        SELECT c.organization_id FROM organization_version c
+        JOIN organization_version p ON p.organization_id = c.parent_id
+            AND p.valid_from <= c.valid_from AND (p.valid_to IS NULL OR p.valid_to > c.valid_from)
+        WHERE c.path <> p.path || replace(c.organization_id::text, '-', '') || '/'
+        """,
+    )
+    assert orphans == []
 
 
 class TestRename:
@@ -278,7 +317,7 @@ class TestUpgrade:
 
 
 class TestMove:
-    async def test_subtree_moves_and_past_tree_stays(self, city: Tree) -> None:
+    async def test_subtree_moves_and_past_tree_stays(self, city: Tree, org_db_url: str) -> None:
         response = await act(
             city,
             "星火源综合党委",
@@ -307,6 +346,7 @@ class TestMove:
             D0.isoformat(),
             day(100).isoformat(),
         ]
+        await assert_history_consistent(org_db_url)
 
     async def test_move_to_region(self, city: Tree) -> None:
         response = await act(
@@ -411,6 +451,7 @@ class TestMerge:
         assert (await get(city, "星火源综合党委", day(100)))["status"] == "merged"
         # the dissolved child stays where it ended
         assert (await get(city, "旧支部"))["parent_id"] == str(city.ids["星火源综合党委"])
+        await assert_history_consistent(org_db_url)
         moved = (await history(city, "盈科律所党支部"))["changes"][-1]
         assert (moved["kind"], moved["details"]["reason"]) == ("moved", "merged")
         absorbed = (await history(city, "南岭综合党委"))["changes"][-1]
@@ -518,6 +559,95 @@ class TestDissolve:
             headers=city.headers,
         )
         assert (founding.status_code, error(founding)["code"]) == (422, "parent_dissolved")
+
+    async def test_end_before_founding_is_refused(self, city: Tree) -> None:
+        response = await act(city, "盈科律所党支部", "dissolve", effective_on=day(-1))
+        assert response.status_code == 422
+        assert error(response)["code"] == "effective_date_before_last_change"
+        assert D0.isoformat() in error(response)["message"]
+
+
+class TestEveryWrite:
+    async def test_every_change_is_audited_and_published(self, city: Tree, org_db_url: str) -> None:
+        writes = [
+            (await act(city, "盈科律所党支部", "rename", name="甲", effective_on=day(10))),
+            (
+                await act(
+                    city, "盈科律所党支部", "upgrade", kind="general_branch", effective_on=day(20)
+                )
+            ),
+            (
+                await act(
+                    city,
+                    "盈科律所党支部",
+                    "move",
+                    parent_id=str(city.ids["南岭综合党委"]),
+                    effective_on=day(30),
+                )
+            ),
+            (
+                await act(
+                    city,
+                    "星火源综合党委",
+                    "merge",
+                    into_id=str(city.ids["南岭综合党委"]),
+                    effective_on=day(40),
+                )
+            ),
+            (await act(city, "汇通驾校党支部", "dissolve", effective_on=day(50))),
+        ]
+        assert [w.status_code for w in writes] == [200] * 5, [w.text for w in writes]
+        audit = await rows(
+            org_db_url,
+            "SELECT action FROM audit_record WHERE action LIKE 'organization.%' "
+            "AND action <> 'organization.create' "
+            "ORDER BY occurred_at",
+        )
+        assert [a for (a,) in audit] == [
+            "organization.renamed",
+            "organization.upgraded",
+            "organization.moved",
+            "organization.merged",
+            "organization.absorbed",
+            "organization.dissolved",
+        ]
+        events = await rows(
+            org_db_url,
+            "SELECT type, data->>'change' FROM outbox_event WHERE data->>'change' IS DISTINCT "
+            "FROM 'founded' ORDER BY seq",
+        )
+        assert events == [
+            ("org.organization.changed", "renamed"),
+            ("org.organization.changed", "upgraded"),
+            ("org.organization.changed", "moved"),
+            ("org.organization.changed", "merged"),
+            ("org.organization.dissolved", None),
+            ("org.organization.changed", "absorbed"),
+            ("org.organization.changed", "dissolved"),
+            ("org.organization.dissolved", None),
+        ]
+        await assert_history_consistent(org_db_url)
+
+    async def test_concurrent_changes_are_serialized(self, city: Tree, org_db_url: str) -> None:
+        names = [f"名称{i}" for i in range(6)]
+        responses = await asyncio.gather(
+            *(act(city, "盈科律所党支部", "rename", name=n, effective_on=day(100)) for n in names),
+            act(city, "南岭综合党委", "dissolve", effective_on=day(100)),
+            act(
+                city,
+                "盈科律所党支部",
+                "move",
+                parent_id=str(city.ids["南岭综合党委"]),
+                effective_on=day(100),
+            ),
+        )
+        assert all(r.status_code in (200, 409, 422) for r in responses), [r.text for r in responses]
+        assert sum(r.status_code == 200 for r in responses[:6]) == 6
+        await assert_history_consistent(org_db_url)
+        branch = await get(city, "盈科律所党支部")
+        parent = await get(city, "南岭综合党委")
+        # never an active organization under a dissolved one
+        assert not (branch["parent_id"] == parent["id"] and parent["status"] == "dissolved")
 
 
 class TestAsOf:
