@@ -153,6 +153,13 @@ class TestCreateWorkTarget:
         assert response.status_code == 422
         assert response.json()["error"]["code"] == "registered_in_future"
 
+    async def test_count_beyond_integer_range_is_validation_error(self, world: World) -> None:
+        response = await world.client.post(
+            "/work-targets", json=new_target(world, employee_count=2**40), headers=world.headers
+        )
+        assert response.status_code == 422
+        assert response.json()["error"]["details"][0]["loc"] == ["body", "employee_count"]
+
     async def test_unknown_industry_is_validation_error(self, world: World) -> None:
         response = await world.client.post(
             "/work-targets", json=new_target(world, industry="mining"), headers=world.headers

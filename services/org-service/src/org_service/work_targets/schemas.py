@@ -16,6 +16,8 @@ from org_service.work_targets.models import (
     WorkTargetKind,
 )
 
+MAX_COUNT = 10_000_000  # far above any unit; keeps values inside a PostgreSQL integer
+
 # The client's own ids, by system name: {"park_system": "A-1024"}.
 ExternalRefs = dict[
     Annotated[str, StringConstraints(min_length=1, max_length=50)],
@@ -31,10 +33,12 @@ class WorkTargetBase(BaseModel):
     place_id: uuid.UUID | None = Field(
         default=None, description="the park, business district, market or building it is in"
     )
-    employee_count: int | None = Field(default=None, ge=0, description="unknown when null")
+    employee_count: int | None = Field(
+        default=None, ge=0, le=MAX_COUNT, description="unknown when null"
+    )
     pays_tax: bool = False
     pays_social_insurance: bool = False
-    party_member_count: int = Field(default=0, ge=0)
+    party_member_count: int = Field(default=0, ge=0, le=MAX_COUNT)
     investor_name: str | None = Field(default=None, max_length=100)
     registered_on: date
     deregistered_on: date | None = None
@@ -69,10 +73,10 @@ class WorkTargetUpdate(BaseModel):
     industry: Industry | None = None
     region_id: uuid.UUID | None = None
     place_id: uuid.UUID | None = None
-    employee_count: int | None = Field(default=None, ge=0)
+    employee_count: int | None = Field(default=None, ge=0, le=MAX_COUNT)
     pays_tax: bool | None = None
     pays_social_insurance: bool | None = None
-    party_member_count: int | None = Field(default=None, ge=0)
+    party_member_count: int | None = Field(default=None, ge=0, le=MAX_COUNT)
     investor_name: str | None = Field(default=None, max_length=100)
     registered_on: date | None = None
     deregistered_on: date | None = Field(
