@@ -1,4 +1,4 @@
-"""Insert a row that may break a unique constraint without spoiling the request's transaction."""
+"""Write rows that may break a unique constraint without spoiling the request's transaction."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 UNIQUE_VIOLATION = "23505"
 
 
-async def add_unique(session: AsyncSession, row: Any) -> str | None:
-    """Add and flush `row` in a savepoint; the unique constraint it broke, else None.
+async def flush_unique(session: AsyncSession, row: Any) -> str | None:
+    """Add `row` (new or changed) and flush it in a savepoint; the unique constraint it
+    broke, else None.
 
     A pre-check cannot see a concurrent insert; the database's unique index can. The
     savepoint keeps the rest of the transaction usable, so the caller answers 409.

@@ -7,7 +7,7 @@ import uuid
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from org_service.access import may_write_in_region
-from org_service.integrity import add_unique
+from org_service.integrity import flush_unique
 from org_service.paths import child_path, depth_of
 from org_service.places import repository
 from org_service.places.models import (
@@ -261,7 +261,7 @@ async def create_place(*, session: AsyncSession, principal: Principal, data: Pla
         parent_place_id=data.parent_place_id,
         address=data.address,
     )
-    if await add_unique(session, place) is not None:
+    if await flush_unique(session, place) is not None:
         raise PlaceExists(
             f"{region.name} already has a place named {data.name}.",
             details={"field": "name", "name": data.name},

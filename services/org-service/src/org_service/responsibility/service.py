@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from org_service import policy_keys
 from org_service.access import may_write_in_region, visible_organizations, visible_work_targets
-from org_service.integrity import add_unique
+from org_service.integrity import flush_unique
 from org_service.organizations.models import Organization
 from org_service.places import service as place_service
 from org_service.responsibility import repository
@@ -136,7 +136,7 @@ async def create(
         first_secretary=data.first_secretary,
         valid_from=data.valid_from,
     )
-    if await add_unique(session, assignment) is not None:  # a concurrent first secretary won
+    if await flush_unique(session, assignment) is not None:  # a concurrent first secretary won
         raise ResponsibilityConflict(
             "The unit has a first secretary already.", code="first_secretary_taken"
         )
@@ -243,7 +243,7 @@ async def log_workday(
         note=data.note,
         recorded_by=principal.subject,
     )
-    if await add_unique(session, workday) is not None:
+    if await flush_unique(session, workday) is not None:
         raise DuplicateWorkday(
             f"A work day on {data.day} is logged for this assignment already.",
             details={"assignment_id": str(assignment.id), "day": data.day.isoformat()},

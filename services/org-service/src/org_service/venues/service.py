@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from org_service import policy_keys
 from org_service.access import may_write_in_region, visible_organizations
-from org_service.integrity import add_unique
+from org_service.integrity import flush_unique
 from org_service.organizations import repository as organization_repository
 from org_service.organizations.models import Organization
 from org_service.paths import ancestor_ids
@@ -300,7 +300,7 @@ async def create_showcase(
         source=data.source.value,
         note=data.note,
     )
-    if await add_unique(session, site) is not None:  # a concurrent recognition won
+    if await flush_unique(session, site) is not None:  # a concurrent recognition won
         raise ShowcaseConflict(f"{org.name} is a showcase site already.", code="showcase_site_open")
     await record_audit(
         session,

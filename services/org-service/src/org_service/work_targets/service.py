@@ -20,7 +20,7 @@ from org_service.access import (
     visible_organizations,
     visible_work_targets,
 )
-from org_service.integrity import add_unique
+from org_service.integrity import flush_unique
 from org_service.organizations import repository as organization_repository
 from org_service.organizations import service as organization_service
 from org_service.organizations.models import (
@@ -198,7 +198,7 @@ def _check_dates(registered: date, deregistered: date | None) -> None:
 
 async def _insert_or_conflict(session: AsyncSession, target: WorkTarget) -> None:
     existing = await repository.id_by_credit_code(session, target.credit_code)
-    if existing is None and await add_unique(session, target) is None:
+    if existing is None and await flush_unique(session, target) is None:
         return
     raise DuplicateCreditCode(
         f"A work target with credit code {target.credit_code} is registered already.",
@@ -293,8 +293,11 @@ async def update(
     for key, value in changes.items():
         setattr(target, key, value.value if isinstance(value, StrEnum) else value)
     target.updated_at = utcnow()
-    session.add(target)
-    await session.flush()
+    if await flush_unique(session, target) is not None:  # a concurrent request took the code
+        raise DuplicateCreditCode(
+            f"A work target with credit code {target.credit_code} is registered already.",
+            details={"credit_code": target.credit_code},
+        )
     after = (await to_public(session, target, today())).model_dump(mode="json")
     await record_audit(
         session,
