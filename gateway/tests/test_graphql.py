@@ -67,7 +67,9 @@ class TestOrganizationQueries:
         body = await gateway_stack.graphql("{ organizations(first: 500) { nodes { id } } }", token)
         assert body["errors"][0]["extensions"]["code"] == "page_size_too_large"  # type: ignore[index]
 
-    async def test_secretary_sees_own_branch_and_the_chain_above(self, gateway_stack: GatewayStack) -> None:
+    async def test_secretary_sees_own_branch_and_the_chain_above(
+        self, gateway_stack: GatewayStack
+    ) -> None:
         token = await gateway_stack.token("secretary.demo")
         body = await gateway_stack.graphql(
             "{ me { roles organization { name } } organizations { nodes { name } } }", token

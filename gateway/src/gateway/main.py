@@ -23,9 +23,7 @@ from service_kit.ops import install_ops
 from service_kit.tokens import SigningKey
 
 
-def create_app(
-    given: GatewaySettings | None = None, *, configure_logs: bool = True
-) -> FastAPI:
+def create_app(given: GatewaySettings | None = None, *, configure_logs: bool = True) -> FastAPI:
     settings = given or GatewaySettings()
 
     @asynccontextmanager

@@ -54,9 +54,18 @@ class TestOneTransactionPerRequest:
         first = await probe.post("/probes", json={"id": probe_id, "name": "a"}, headers=writer)
         assert first.status_code == 201
         second = await probe.post("/probes", json={"id": probe_id, "name": "b"}, headers=writer)
-        assert second.status_code == 500
-        assert second.json()["error"]["code"] == "internal_error"
+        assert second.status_code == 409
+        assert second.json()["error"]["code"] == "conflict"
         assert await probe_names(kit_db) == ["a"]
+
+    async def test_value_the_database_refuses_is_the_callers_error(
+        self, probe: httpx.AsyncClient, writer: dict[str, str], kit_db: Database
+    ) -> None:
+        # PostgreSQL text cannot hold NUL; the input is refused as invalid, not a 500.
+        response = await probe.post("/probes", json={"name": "a\u0000b"}, headers=writer)
+        assert response.status_code == 422
+        assert response.json()["error"]["code"] == "invalid_value"
+        assert await probe_names(kit_db) == []
 
     async def test_requests_do_not_share_a_transaction(
         self, probe: httpx.AsyncClient, writer: dict[str, str], kit_db: Database

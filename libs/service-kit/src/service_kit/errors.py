@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("service_kit.errors")
@@ -128,6 +129,23 @@ def _validation_details(exc: RequestValidationError) -> tuple[str, str, list[dic
     return "validation_error", f"Invalid value at {where}: {what}.", details
 
 
+# SQLSTATE (or its class) → what the caller is told; anything else stays a 500.
+_DATABASE_REFUSALS: dict[str, tuple[int, str, str]] = {
+    "22": (
+        422,
+        "invalid_value",
+        "A value cannot be stored: it holds a NUL character, is out of range, or is "
+        "not valid for its field. Correct it and send the request again.",
+    ),
+    "23505": (409, "conflict", "This would duplicate something that exists already."),
+    "23503": (422, "reference_not_found", "The request refers to something that does not exist."),
+    "23514": (422, "rule_violated", "The request breaks a rule of the stored data."),
+    "23502": (422, "missing_value", "A required value is missing."),
+    "40P01": (409, "concurrent_change", "A concurrent change got in the way; try again."),
+    "40001": (409, "concurrent_change", "A concurrent change got in the way; try again."),
+}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error, including FastAPI's own, in the one shape."""
 
@@ -153,6 +171,18 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else default
         # Keep the headers the status needs (Allow on 405, WWW-Authenticate on 401).
         return error_json(exc.status_code, code, message, headers=exc.headers)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # The last line of defence: a value the rules let through but the database
+        # refuses (a NUL character, a number out of range, a constraint) is the
+        # caller's input, not a server fault. The request's transaction is rolled back.
+        sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+        known = _DATABASE_REFUSALS.get(sqlstate) or _DATABASE_REFUSALS.get(sqlstate[:2])
+        if known is None:
+            return await _unexpected(request, exc)
+        status, code, message = known
+        return error_json(status, code, message, {"sqlstate": sqlstate})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

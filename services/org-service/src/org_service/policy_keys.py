@@ -22,8 +22,10 @@ def _area(value: Any) -> float:
 
 
 def _checklist(value: Any) -> list[str]:
-    if not isinstance(value, list) or not value or not all(
-        isinstance(item, str) and item for item in value
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(item, str) and item for item in value)
     ):
         raise ValueError("a checklist is a non-empty list of item codes")
     return list(value)
