@@ -30,6 +30,7 @@ test: bootstrap
 
 lint: bootstrap
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
 # Benchmarks print a table and write JSON under bench/results/ (see bench/README.md).
