@@ -34,8 +34,8 @@ def _banner(stack: Stack, database: str, created: dict[str, int]) -> str:
     lines += [
         f"  PostgreSQL         {database}",
         f"  logs               {stack.data_dir / 'logs'}",
-        f"  demo data          {created['regions']} regions and "
-        f"{created['organizations']} organizations loaded now (0 means kept from before)",
+        "  demo data          loaded now (0: kept from an earlier run): "
+        + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in created.items()),
         "",
         f"Demo accounts (password '{demo_data.DEMO_PASSWORD}'): "
         + ", ".join(a.username for a in demo_data.ACCOUNTS),
