@@ -25,6 +25,7 @@ from service_kit.events import (
     EVENTS_SCOPE,
     EventEnvelope,
     EventPublisher,
+    NewEvent,
     OutboxRelay,
     pending_deliveries,
 )
@@ -253,6 +254,28 @@ class TestOutbox:
         assert seqs == sorted(seqs)
         assert len(set(seqs)) == 3
         assert all(r.event_seq == r.seq for r in rows)
+
+    async def test_publish_many_numbers_events_in_order_with_their_deliveries(
+        self, kit_db: Database, publisher: EventPublisher
+    ) -> None:
+        async with kit_db.sessionmaker() as session, session.begin():
+            first = await publisher.publish(
+                session, type=PROBE_CREATED, subject="s", data={"id": "0", "name": "n"}
+            )
+            many = await publisher.publish_many(
+                session,
+                [
+                    NewEvent(type=PROBE_CREATED, subject="s", data={"id": str(i), "name": "n"})
+                    for i in range(1, 4)
+                ],
+            )
+            assert await publisher.publish_many(session, []) == []
+        rows = await deliveries(kit_db)
+        assert [r.event_id for r in rows] == [first.id, *(e.id for e in many)]
+        assert [r.event_seq for r in rows] == sorted(r.event_seq for r in rows)
+        assert all(r.event_seq == r.seq for r in rows)
+        data = await sql_value(kit_db, "SELECT data FROM outbox_event ORDER BY seq DESC LIMIT 1")
+        assert data == {"id": "3", "name": "n"}
 
 
 class TestRelay:
