@@ -59,7 +59,7 @@ async def load_demo(org_url: str, token: str) -> dict[str, int]:
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=org_url, headers=headers, timeout=10.0) as client:
         for region in d.REGIONS:
-            body = {
+            body: dict[str, Any] = {
                 "name": region.name,
                 "kind": region.kind,
                 "district_class": region.district_class,

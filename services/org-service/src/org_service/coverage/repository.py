@@ -1,10 +1,9 @@
 """Coverage queries: one SQL aggregate per question, as of any date.
 
-A work target counts on day D when it is registered on D. It is organizationally
-covered when a coverage link is valid on D and the covering organization is active on
-D (so a dissolution ends coverage even where a link was left open); when several links
-hold, own beats joint beats dispatched. It has work coverage when it has no
-organizational coverage but an instructor or liaison assigned on D.
+What "registered", "organizationally covered" and "work coverage" mean on a day is
+defined once, by the predicates in org_service.work_targets.repository; the aggregates
+here are built from them. A target has work coverage when it has no organizational
+coverage but an instructor or liaison assigned on the day.
 """
 
 from __future__ import annotations
@@ -14,54 +13,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Result, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Result, and_, case, func, select, text
+from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy.sql import Select
+from sqlmodel import col
+from sqlmodel import select as model_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from org_service.coverage.models import CoverageSnapshot
 from org_service.paths import SEGMENT
+from org_service.places.models import Place, Region
+from org_service.work_targets import repository as targets
+from org_service.work_targets.models import InstructorAssignment, WorkTarget, WorkTargetCoverage
 from service_kit.auth import path_upper_bound
-
-# Targets registered on :day with their coverage mode (NULL: none) and work coverage.
-_TARGETS_ON = """
-WITH cov AS (
-    SELECT DISTINCT ON (c.work_target_id) c.work_target_id, c.mode
-    FROM work_target_coverage c
-    JOIN organization_version ov
-      ON ov.organization_id = c.organization_id
-     AND ov.valid_from <= :day AND (ov.valid_to IS NULL OR ov.valid_to > :day)
-     AND ov.status = 'active'
-    WHERE c.valid_from <= :day AND (c.valid_to IS NULL OR c.valid_to > :day)
-    ORDER BY c.work_target_id,
-             CASE c.mode WHEN 'own' THEN 0 WHEN 'joint' THEN 1 ELSE 2 END
-),
-assigned AS (
-    SELECT DISTINCT a.work_target_id
-    FROM instructor_assignment a
-    WHERE a.work_target_id IS NOT NULL
-      AND a.valid_from <= :day AND (a.valid_to IS NULL OR a.valid_to > :day)
-),
-t AS (
-    SELECT wt.id, wt.name, wt.credit_code, wt.industry, wt.place_id, wt.region_id,
-           r.path AS region_path, cov.mode,
-           (cov.mode IS NULL AND assigned.work_target_id IS NOT NULL) AS work
-    FROM work_target wt
-    JOIN region r ON r.id = wt.region_id
-    LEFT JOIN cov ON cov.work_target_id = wt.id
-    LEFT JOIN assigned ON assigned.work_target_id = wt.id
-    WHERE wt.registered_on <= :day
-      AND (wt.deregistered_on IS NULL OR wt.deregistered_on > :day)
-      AND r.path >= :low AND r.path < :high
-)
-"""
-
-_COUNTS = """
-    count(*) AS targets,
-    count(*) FILTER (WHERE mode = 'own') AS own,
-    count(*) FILTER (WHERE mode = 'joint') AS joint,
-    count(*) FILTER (WHERE mode = 'dispatched') AS dispatched,
-    count(*) FILTER (WHERE work) AS work
-"""
 
 
 @dataclass(frozen=True)
@@ -75,122 +39,121 @@ class Counts:
     work: int
 
 
-async def _run(session: AsyncSession, sql: str, params: dict[str, Any]) -> Result[Any]:
-    """Run an aggregate on the session's connection (inside the request's transaction)."""
-    connection = await session.connection()
-    return await connection.execute(text(sql), params)
+def _targets_on(day: date, anchor_path: str | None) -> Any:
+    """CTE: targets registered on `day` (under `anchor_path`), their coverage mode and work flag.
 
-
-def _range(anchor_path: str) -> dict[str, str]:
-    return {"low": anchor_path, "high": path_upper_bound(anchor_path)}
-
-
-def _counts(rows: Any) -> list[Counts]:
-    return [
-        Counts(
-            key=str(r.key),
-            name=r.name or str(r.key),
-            targets=r.targets,
-            own=r.own,
-            joint=r.joint,
-            dispatched=r.dispatched,
-            work=r.work,
-        )
-        for r in rows
-    ]
-
-
-async def by_region(
-    session: AsyncSession, *, day: date, parent_path: str, include_parent: bool = False
-) -> list[Counts]:
-    """Figures of each child region of the region at `parent_path`, each rolled up its subtree.
-
-    With `include_parent`, targets attached to the parent region itself form their own row.
+    Coverage links and assignments valid on the day are gathered once and hash-joined,
+    which keeps a city-wide count to a few scans whatever the number of targets.
     """
-    child_len = len(parent_path) + SEGMENT
-    sql = (
-        _TARGETS_ON
-        + f"""
-SELECT g.key, r.id AS region_id, r.name, g.targets, g.own, g.joint, g.dispatched, g.work
-FROM (
-    SELECT left(region_path, :child_len) AS key, {_COUNTS}
-    FROM t
-    WHERE length(region_path) >= :child_len
-    GROUP BY 1
-) g
-JOIN region r ON r.path = g.key
-"""
+    links = (
+        select(col(WorkTargetCoverage.work_target_id), col(WorkTargetCoverage.mode))
+        .where(targets.link_valid_on(day))
+        .ext(distinct_on(col(WorkTargetCoverage.work_target_id)))
+        .order_by(col(WorkTargetCoverage.work_target_id), col(WorkTargetCoverage.valid_from).desc())
+        .cte("links")
     )
-    params = {"day": day, "child_len": child_len, **_range(parent_path)}
-    rows = (await _run(session, sql, params)).all()
-    result = [
-        Counts(
-            key=str(r.region_id),
-            name=r.name,
-            targets=r.targets,
-            own=r.own,
-            joint=r.joint,
-            dispatched=r.dispatched,
-            work=r.work,
+    assigned = (
+        select(col(InstructorAssignment.work_target_id))
+        .where(
+            col(InstructorAssignment.work_target_id).is_not(None), targets.assignment_valid_on(day)
         )
-        for r in rows
+        .distinct()
+        .cte("assigned")
+    )
+    statement = (
+        select(
+            col(WorkTarget.id),
+            col(WorkTarget.name),
+            col(WorkTarget.industry),
+            col(WorkTarget.place_id),
+            col(Region.path).label("region_path"),
+            links.c.mode,
+            and_(links.c.mode.is_(None), assigned.c.work_target_id.is_not(None)).label("work"),
+        )
+        .join(Region, col(Region.id) == col(WorkTarget.region_id))
+        .outerjoin(links, links.c.work_target_id == col(WorkTarget.id))
+        .outerjoin(assigned, assigned.c.work_target_id == col(WorkTarget.id))
+        .where(targets.registered_on(day))
+    )
+    if anchor_path is not None:
+        statement = statement.where(
+            col(Region.path) >= anchor_path, col(Region.path) < path_upper_bound(anchor_path)
+        )
+    return statement.cte("t")
+
+
+def _counts(t: Any) -> list[Any]:
+    return [
+        func.count().label("targets"),
+        func.count().filter(t.c.mode == "own").label("own"),
+        func.count().filter(t.c.mode == "joint").label("joint"),
+        func.count().filter(t.c.mode == "dispatched").label("dispatched"),
+        func.count().filter(t.c.work).label("work"),
     ]
-    if include_parent:
-        result.append(await total(session, day=day, anchor_path=parent_path, own_only=True))
-    return result
 
 
-async def total(
-    session: AsyncSession, *, day: date, anchor_path: str, own_only: bool = False
-) -> Counts:
-    """Figures of the region at `anchor_path` rolled up its whole subtree."""
-    sql = (
-        _TARGETS_ON + f"SELECT {_COUNTS} FROM t" + (" WHERE region_path = :low" if own_only else "")
-    )
-    row = (await _run(session, sql, {"day": day, **_range(anchor_path)})).one()
-    region = (
-        await _run(session, "SELECT id, name FROM region WHERE path = :p", {"p": anchor_path})
-    ).one()
+async def _rows(session: AsyncSession, statement: Select[Any] | Any) -> list[Any]:
+    connection = await session.connection()
+    return list((await connection.execute(statement)).all())
+
+
+def _as_counts(row: Any, key: Any, name: str) -> Counts:
     return Counts(
-        key=str(region.id),
-        name=region.name,
-        targets=row.targets,
-        own=row.own,
-        joint=row.joint,
-        dispatched=row.dispatched,
-        work=row.work,
+        key=str(key),
+        name=name,
+        targets=row.targets or 0,
+        own=row.own or 0,
+        joint=row.joint or 0,
+        dispatched=row.dispatched or 0,
+        work=row.work or 0,
     )
+
+
+async def by_region(session: AsyncSession, *, day: date, parent_path: str) -> list[Counts]:
+    """Figures of each child region of the region at `parent_path`, each rolled up its subtree."""
+    t = _targets_on(day, parent_path)
+    child_len = len(parent_path) + SEGMENT
+    groups = (
+        select(func.left(t.c.region_path, child_len).label("prefix"))
+        .add_columns(*_counts(t))
+        .where(func.length(t.c.region_path) >= child_len)
+        .group_by(text("1"))
+        .subquery("g")
+    )
+    statement = select(col(Region.id), col(Region.name), groups).join(
+        groups, groups.c.prefix == col(Region.path)
+    )
+    return [_as_counts(r, r.id, r.name) for r in await _rows(session, statement)]
+
+
+async def total(session: AsyncSession, *, day: date, anchor_path: str) -> Counts:
+    """Figures of the region at `anchor_path` rolled up its whole subtree."""
+    t = _targets_on(day, anchor_path)
+    row = (await _rows(session, select().add_columns(*_counts(t))))[0]
+    region = (await session.exec(model_select(Region).where(Region.path == anchor_path))).one()
+    return _as_counts(row, region.id, region.name)
 
 
 async def every_region(session: AsyncSession, *, day: date) -> list[Counts]:
     """Figures of every region on `day`, each rolled up its subtree, in one pass."""
-    sql = (
-        _TARGETS_ON
-        + f"""
-SELECT r.id AS key, r.name, g.targets, g.own, g.joint, g.dispatched, g.work
-FROM region r
-LEFT JOIN (
-    SELECT left(region_path, len) AS prefix, {_COUNTS}
-    FROM t, generate_series(:segment, length(region_path), :segment) AS len
-    GROUP BY 1
-) g ON g.prefix = r.path
-ORDER BY r.path
-"""
+    t = _targets_on(day, None)
+    # one row per ancestor prefix of each target's region (functions in FROM are lateral)
+    prefix_len = func.generate_series(SEGMENT, func.length(t.c.region_path), SEGMENT).column_valued(
+        "prefix_len"
     )
-    params = {"day": day, "segment": SEGMENT, "low": "", "high": "\U0010ffff"}
-    rows = (await _run(session, sql, params)).all()
-    return [
-        Counts(
-            key=str(r.key),
-            name=r.name,
-            targets=r.targets or 0,
-            own=r.own or 0,
-            joint=r.joint or 0,
-            dispatched=r.dispatched or 0,
-            work=r.work or 0,
-        )
-        for r in rows
-    ]
+    groups = (
+        select(func.left(t.c.region_path, prefix_len).label("prefix"))
+        .add_columns(*_counts(t))
+        .select_from(t)
+        .group_by(text("1"))
+        .subquery("g")
+    )
+    statement = (
+        select(col(Region.id), col(Region.name), groups)
+        .outerjoin(groups, groups.c.prefix == col(Region.path))
+        .order_by(col(Region.path))
+    )
+    return [_as_counts(r, r.id, r.name) for r in await _rows(session, statement)]
 
 
 async def insert_snapshots(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
@@ -208,26 +171,30 @@ async def by_place(
     session: AsyncSession, *, day: date, anchor_path: str, place_kind: str
 ) -> list[Counts]:
     """Figures per park (or business district): targets in it or in a building inside it."""
-    sql = (
-        _TARGETS_ON
-        + f"""
-SELECT p.id AS key, p.name, {_COUNTS}
-FROM t
-JOIN place own_place ON own_place.id = t.place_id
-JOIN place p ON p.id = CASE WHEN own_place.kind = :kind THEN own_place.id
-                            ELSE own_place.parent_place_id END
-WHERE p.kind = :kind
-GROUP BY p.id, p.name
-"""
+    t = _targets_on(day, anchor_path)
+    own_place = Place.__table__.alias("own_place")  # type: ignore[attr-defined]
+    group = Place.__table__.alias("grouped")  # type: ignore[attr-defined]
+    statement = (
+        select(group.c.id, group.c.name)
+        .add_columns(*_counts(t))
+        .select_from(t)
+        .join(own_place, own_place.c.id == t.c.place_id)
+        .join(group, group.c.id == _place_of_kind(own_place, place_kind))
+        .where(group.c.kind == place_kind)
+        .group_by(group.c.id, group.c.name)
     )
-    params = {"day": day, "kind": place_kind, **_range(anchor_path)}
-    return _counts((await _run(session, sql, params)).all())
+    return [_as_counts(r, r.id, r.name) for r in await _rows(session, statement)]
+
+
+def _place_of_kind(place: Any, kind: str) -> Any:
+    """The place itself when it is of `kind`, else its parent place (a building in a park)."""
+    return case((place.c.kind == kind, place.c.id), else_=place.c.parent_place_id)
 
 
 async def by_industry(session: AsyncSession, *, day: date, anchor_path: str) -> list[Counts]:
-    sql = _TARGETS_ON + f"SELECT industry AS key, industry AS name, {_COUNTS} FROM t GROUP BY 1"
-    params = {"day": day, **_range(anchor_path)}
-    return _counts((await _run(session, sql, params)).all())
+    t = _targets_on(day, anchor_path)
+    statement = select(t.c.industry).add_columns(*_counts(t)).group_by(t.c.industry)
+    return [_as_counts(r, r.industry, r.industry) for r in await _rows(session, statement)]
 
 
 @dataclass(frozen=True)
@@ -244,35 +211,39 @@ async def uncovered(
 ) -> list[UncoveredTarget]:
     """Targets with neither organizational nor work coverage on `day`, by credit code.
 
-    Written with NOT EXISTS rather than over the figures' CTE: walking the credit-code
-    index lets the page stop after `limit` rows instead of classifying every target.
+    Walks the credit-code index with NOT EXISTS, so a page stops after `limit` rows
+    instead of classifying every target.
     """
-    sql = """
-SELECT wt.id, wt.name, wt.credit_code, wt.region_id, r.path AS region_path
-FROM work_target wt
-JOIN region r ON r.id = wt.region_id
-WHERE wt.registered_on <= :day
-  AND (wt.deregistered_on IS NULL OR wt.deregistered_on > :day)
-  AND r.path >= :low AND r.path < :high
-  AND (CAST(:after AS text) IS NULL OR wt.credit_code > :after)
-  AND NOT EXISTS (
-    SELECT 1 FROM work_target_coverage c
-    JOIN organization_version ov
-      ON ov.organization_id = c.organization_id
-     AND ov.valid_from <= :day AND (ov.valid_to IS NULL OR ov.valid_to > :day)
-     AND ov.status = 'active'
-    WHERE c.work_target_id = wt.id
-      AND c.valid_from <= :day AND (c.valid_to IS NULL OR c.valid_to > :day))
-  AND NOT EXISTS (
-    SELECT 1 FROM instructor_assignment a
-    WHERE a.work_target_id = wt.id
-      AND a.valid_from <= :day AND (a.valid_to IS NULL OR a.valid_to > :day))
-ORDER BY wt.credit_code
-LIMIT :limit
-"""
-    params = {"day": day, "after": after, "limit": limit, **_range(anchor_path)}
-    rows = (await _run(session, sql, params)).all()
+    query = (
+        select()
+        .add_columns(
+            col(WorkTarget.id),
+            col(WorkTarget.name),
+            col(WorkTarget.credit_code),
+            col(WorkTarget.region_id),
+            col(Region.path).label("region_path"),
+        )
+        .join(Region, col(Region.id) == col(WorkTarget.region_id))
+        .where(
+            targets.registered_on(day),
+            col(Region.path) >= anchor_path,
+            col(Region.path) < path_upper_bound(anchor_path),
+            ~targets.organizationally_covered_on(day),
+            ~targets.instructor_assigned_on(day),
+        )
+        .order_by(col(WorkTarget.credit_code))
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(col(WorkTarget.credit_code) > after)
+    rows = await _rows(session, query)
     return [UncoveredTarget(r.id, r.name, r.credit_code, r.region_id, r.region_path) for r in rows]
+
+
+async def _run(session: AsyncSession, sql: str, params: dict[str, Any]) -> Result[Any]:
+    """Run a plain SQL query on the session's connection (inside the request's transaction)."""
+    connection = await session.connection()
+    return await connection.execute(text(sql), params)
 
 
 async def responsible_for(
