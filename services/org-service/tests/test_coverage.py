@@ -390,3 +390,27 @@ async def test_bad_period_codes(city: City) -> None:
     assert bad_year.json()["error"]["details"][0]["loc"] == ["path", "year"]
     bad_month = await city.client.post("/coverage/snapshots/2025-13", headers=city.headers)
     assert bad_month.json()["error"]["code"] == "invalid_month"
+
+
+async def test_rule_coverage_of_several_regions_at_once(
+    city: City, test_issuer: TestIssuer
+) -> None:
+    ids = ",".join(str(city.ids[n]) for n in ("南关区", "二道区", "长春市"))
+    response = await city.client.get(
+        "/coverage/regions", params={"ids": ids, "as_of": D3}, headers=city.headers
+    )
+    assert response.status_code == 200, response.text
+    rows = {r["name"]: figures(r) for r in response.json()}
+    assert rows["南关区"] == EXPECTED[D3]["南关区"]
+    assert rows["二道区"] == EXPECTED[D3]["二道区"]
+    assert rows["长春市"][0] == 10
+    district = test_issuer.headers(
+        subject="admin.nanguan",
+        roles=["district_admin"],
+        scopes=["org:read"],
+        region_id=city.ids["南关区"],
+    )
+    response = await city.client.get(
+        "/coverage/regions", params={"ids": ids, "as_of": D3}, headers=district
+    )
+    assert [r["name"] for r in response.json()] == ["南关区"]

@@ -13,14 +13,16 @@ from org_service.coverage.schemas import (
     BaselineIn,
     BaselinePublic,
     BulletinPublic,
+    CoverageFigures,
     CoverageReport,
     InspectionPage,
     SnapshotPublic,
 )
+from org_service.coverage.service import MAX_REGIONS_AT_ONCE, TooManyRegions
 from org_service.temporal import AsOfDep
 from service_kit.auth import Principal, require_scope
 from service_kit.db import SessionDep
-from service_kit.pagination import PageParamsDep
+from service_kit.pagination import PageParamsDep, parse_ids
 
 router = APIRouter(tags=["coverage"])
 
@@ -43,6 +45,29 @@ async def get_coverage(
     """两个覆盖 on a day: the region's totals and one row per child region, park or industry."""
     anchor = await service.anchor_region(session, principal, region_id)
     return await service.report(session=session, anchor=anchor, day=as_of, dimension=group_by)
+
+
+@router.get(
+    "/coverage/regions",
+    response_model=list[CoverageFigures],
+    operation_id="get_coverage_of_regions",
+)
+async def get_coverage_of_regions(
+    session: SessionDep,
+    principal: ReadPrincipal,
+    as_of: AsOfDep,
+    ids: Annotated[str, Query(description="comma-separated region ids, at most 50")],
+) -> list[CoverageFigures]:
+    """Each region's figures rolled up its subtree (a batch for screens listing regions).
+
+    Regions outside the caller's are left out, as unknown ids are.
+    """
+    wanted = parse_ids(ids) or []
+    if len(wanted) > MAX_REGIONS_AT_ONCE:
+        raise TooManyRegions(details={"count": len(wanted), "max": MAX_REGIONS_AT_ONCE})
+    return await service.figures_of_regions(
+        session=session, principal=principal, region_ids=wanted, day=as_of
+    )
 
 
 @router.put(

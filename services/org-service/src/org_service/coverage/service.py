@@ -93,6 +93,28 @@ async def anchor_region(
     return region
 
 
+MAX_REGIONS_AT_ONCE = 50
+
+
+class TooManyRegions(Unprocessable):
+    code = "too_many_regions"
+    message = f"At most {MAX_REGIONS_AT_ONCE} regions can be counted at once."
+
+
+async def figures_of_regions(
+    *, session: AsyncSession, principal: Principal, region_ids: list[uuid.UUID], day: date
+) -> list[CoverageFigures]:
+    """Each visible region's figures rolled up its subtree; others are left out."""
+    found = []
+    for region_id in dict.fromkeys(region_ids):
+        try:
+            region = await anchor_region(session, principal, region_id)
+        except (RegionNotFound, CoverageNeedsRegionScope):
+            continue
+        found.append(_figures(await repository.total(session, day=day, anchor_path=region.path)))
+    return found
+
+
 async def report(
     *, session: AsyncSession, anchor: Region, day: date, dimension: Dimension
 ) -> CoverageReport:
