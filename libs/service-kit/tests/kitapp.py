@@ -14,8 +14,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 from pydantic import Field as PydanticField
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Column, DateTime, Row, text
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -73,8 +74,16 @@ class ProbeOut(BaseModel):
     created_at: datetime
 
 
+def _whole_number(value: Any) -> Any:
+    if isinstance(value, float) and not value.is_integer():
+        raise PydanticCustomError(
+            "fractional_count", "counts are whole numbers", {"error_code": "fractional_count"}
+        )
+    return value
+
+
 class Counted(BaseModel):
-    count: int
+    count: Annotated[int, BeforeValidator(_whole_number)]
     tags: list[str] = []
 
 

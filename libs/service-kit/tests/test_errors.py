@@ -54,6 +54,14 @@ class TestValidationErrors:
         assert [d["loc"] for d in error["details"]] == [["body", "count"]]
         assert error["details"][0]["type"] == "int_parsing"
 
+    async def test_validator_may_name_its_own_error_code(self, probe: httpx.AsyncClient) -> None:
+        response = await probe.post("/counted", json={"count": 1.5})
+        assert response.status_code == 422
+        error = error_of(response)
+        assert error["code"] == "fractional_count"
+        assert error["details"][0]["type"] == "fractional_count"
+        assert (await probe.post("/counted", json={"count": 2.0})).status_code == 200
+
     async def test_missing_body_is_422_validation_error(self, probe: httpx.AsyncClient) -> None:
         response = await probe.post("/counted")
         assert response.status_code == 422

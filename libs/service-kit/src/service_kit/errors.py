@@ -126,6 +126,13 @@ def _validation_details(exc: RequestValidationError) -> tuple[str, str, list[dic
     first = details[0] if details else None
     where = ".".join(first["loc"][1:] or first["loc"]) if first else "request"
     what = first["message"] if first else "invalid"
+    # A validator may name a stable code of its own (PydanticCustomError with an
+    # `error_code` in its context), so that a rule checked while parsing still answers
+    # with the rule's code rather than the generic one.
+    context = exc.errors()[0].get("ctx") if details else None
+    code = context.get("error_code") if isinstance(context, dict) else None
+    if isinstance(code, str) and code:
+        return code, f"Invalid value at {where}: {what}.", details
     return "validation_error", f"Invalid value at {where}: {what}.", details
 
 
