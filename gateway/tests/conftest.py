@@ -48,8 +48,8 @@ class GatewayStack:
         body: dict[str, object] = response.json()
         return body
 
-    async def org_requests(self) -> float:
-        """How many GET requests org-service has answered on its list/batch routes."""
+    async def org_requests(self, routes: tuple[str, ...] = ("/organizations", "/regions")) -> float:
+        """How many GET requests org-service has answered on `routes`."""
         async with httpx.AsyncClient() as client:
             text = (await client.get(f"{self.org_url}/metrics")).text
         total = 0.0
@@ -57,7 +57,7 @@ class GatewayStack:
             if (
                 line.startswith("http_requests_total{")
                 and 'method="GET"' in line
-                and ('route="/organizations"' in line or 'route="/regions"' in line)
+                and any(f'route="{route}"' in line for route in routes)
             ):
                 total += float(line.rsplit(" ", 1)[1])
         return total

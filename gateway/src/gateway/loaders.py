@@ -34,10 +34,42 @@ def by_ids(client: ServiceClient, path: str, bearer: str) -> BatchFn:
     return load
 
 
+REGIONS_PER_COVERAGE_CALL = 50  # org-service's limit for GET /coverage/regions
+
+
+def region_coverage(
+    client: ServiceClient, bearer: str
+) -> Callable[[list[tuple[str, str | None]]], Awaitable[Sequence[Any]]]:
+    """Coverage figures by (region id, as-of day): one call per day and 50 regions."""
+
+    async def load(keys: list[tuple[str, str | None]]) -> list[Any]:
+        found: dict[tuple[str, str | None], Any] = {}
+        days = list(dict.fromkeys(day for _, day in keys))
+        try:
+            for day in days:
+                regions = list(dict.fromkeys(r for r, d in keys if d == day))
+                for start in range(0, len(regions), REGIONS_PER_COVERAGE_CALL):
+                    chunk = regions[start : start + REGIONS_PER_COVERAGE_CALL]
+                    rows = await client.get(
+                        "/coverage/regions",
+                        bearer=bearer,
+                        params={"ids": ",".join(chunk), "as_of": day},
+                    )
+                    for row in rows:
+                        found[(row["key"], day)] = row
+        except Exception as exc:
+            return [exc for _ in keys]
+        return [found.get(key) for key in keys]
+
+    return load
+
+
 @dataclass
 class Loaders:
-    organization: DataLoader[uuid.UUID, Any]
-    region: DataLoader[uuid.UUID, Any]
+    organization: DataLoader[Any, Any]
+    region: DataLoader[Any, Any]
+    work_target: DataLoader[Any, Any]
+    region_coverage: DataLoader[tuple[str, str | None], Any]
 
 
 def make_loaders(services: dict[str, ServiceClient], bearer: str) -> Loaders:
@@ -48,4 +80,8 @@ def make_loaders(services: dict[str, ServiceClient], bearer: str) -> Loaders:
             load_fn=by_ids(org, "/organizations", bearer), max_batch_size=MAX_BATCH_IDS
         ),
         region=DataLoader(load_fn=by_ids(org, "/regions", bearer), max_batch_size=MAX_BATCH_IDS),
+        work_target=DataLoader(
+            load_fn=by_ids(org, "/work-targets", bearer), max_batch_size=MAX_BATCH_IDS
+        ),
+        region_coverage=DataLoader(load_fn=region_coverage(org, bearer)),
     )

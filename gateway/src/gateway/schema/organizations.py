@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 
 from gateway.schema.common import MAX_FIRST, Connection, connection
+from gateway.schema.coverage import WorkTarget, work_target_page
 from gateway.schema.errors import GatewayError
 from gateway.schema.places import Region
 
@@ -96,6 +97,25 @@ class Organization:
             params={"parent_id": str(self.id), "limit": first, "after": after},
         )
         return connection(page, Organization.from_rest)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Work targets this organization covers on a day.")
+    async def work_targets(
+        self,
+        info: strawberry.Info,
+        first: int = 50,
+        after: str | None = None,
+        as_of: datetime.date | None = None,
+    ) -> Connection[WorkTarget]:
+        check_first(first)
+        return await work_target_page(
+            info,
+            {
+                "covered_by": str(self.id),
+                "limit": first,
+                "after": after,
+                "as_of": as_of.isoformat() if as_of else None,
+            },
+        )
 
     @classmethod
     def from_rest(cls, data: dict[str, Any]) -> Organization:

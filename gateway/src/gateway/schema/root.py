@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 import strawberry
 
 from gateway.schema.common import Connection, connection
+from gateway.schema.coverage import CoverageReport, WorkTarget, work_target_page
 from gateway.schema.errors import GatewayError, ShapeErrors
 from gateway.schema.organizations import (
     CreateOrganizationInput,
@@ -94,6 +96,59 @@ class Query:
             },
         )
         return connection(page, Organization.from_rest)  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="两个覆盖 of a region's subtree on a day, by child region, park, "
+        "business district or industry."
+    )
+    async def coverage(
+        self,
+        info: strawberry.Info,
+        region_id: strawberry.ID | None = None,
+        as_of: datetime.date | None = None,
+        group_by: str = "region",
+    ) -> CoverageReport:
+        data = await info.context.services["org"].get(
+            "/coverage",
+            bearer=info.context.token,
+            params={
+                "region_id": _uuid(region_id, "regionId") if region_id else None,
+                "as_of": as_of.isoformat() if as_of else None,
+                "group_by": group_by,
+            },
+        )
+        return CoverageReport.from_rest(data)
+
+    @strawberry.field
+    async def work_target(self, info: strawberry.Info, id: strawberry.ID) -> WorkTarget | None:
+        data = await info.context.loaders.work_target.load(_uuid(id))
+        return WorkTarget.from_rest(data) if data else None
+
+    @strawberry.field(description="Work targets the caller may see, with their coverage on a day.")
+    async def work_targets(
+        self,
+        info: strawberry.Info,
+        first: int = 50,
+        after: str | None = None,
+        region_id: strawberry.ID | None = None,
+        place_id: strawberry.ID | None = None,
+        industry: str | None = None,
+        uncovered_only: bool = False,
+        as_of: datetime.date | None = None,
+    ) -> Connection[WorkTarget]:
+        check_first(first)
+        return await work_target_page(
+            info,
+            {
+                "limit": first,
+                "after": after,
+                "region_id": _uuid(region_id, "regionId") if region_id else None,
+                "place_id": _uuid(place_id, "placeId") if place_id else None,
+                "industry": industry,
+                "uncovered_only": "true" if uncovered_only else None,
+                "as_of": as_of.isoformat() if as_of else None,
+            },
+        )
 
     @strawberry.field
     async def region(self, info: strawberry.Info, id: strawberry.ID) -> Region | None:
