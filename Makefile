@@ -12,7 +12,7 @@ UV := $(BOOT)/bin/uv
 UV_DEP := $(BOOT)/bin/uv
 endif
 
-.PHONY: bootstrap run test lint bench bench-org
+.PHONY: bootstrap run test lint bench bench-org k8s-check
 
 $(BOOT)/bin/uv:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=…")'
@@ -27,6 +27,11 @@ run: bootstrap
 
 test: bootstrap
 	$(VENV)/bin/pytest
+
+# Kubernetes manifests: every overlay rendered and validated offline (deploy/k8s/README.md).
+# `make test` runs the same check (deploy/k8s/tests).
+k8s-check: bootstrap
+	$(VENV)/bin/python deploy/k8s/check.py
 
 lint: bootstrap
 	$(VENV)/bin/ruff check .
