@@ -23,7 +23,7 @@ from org_service.responsibility.schemas import (
     ResponsibilityAssignmentCreate,
     ResponsibilityAssignmentPublic,
 )
-from org_service.temporal import today
+from org_service.temporal import check_end, today
 from org_service.work_targets import service as work_target_service
 from org_service.work_targets.models import WorkTarget
 from service_kit.audit import record_audit
@@ -165,18 +165,14 @@ async def end(
     )
     if not await may_write_in_region(session, principal, unit.region_id):
         raise place_service.OutsideYourRegion(details={"region_id": str(unit.region_id)})
-    if assignment.valid_to is not None:
-        raise ResponsibilityConflict(
-            f"This assignment has ended already, on {assignment.valid_to}.",
-            code="assignment_ended",
-            details={"id": str(assignment.id)},
-        )
-    if valid_to <= assignment.valid_from:
-        raise InvalidResponsibility(
-            f"The assignment starts on {assignment.valid_from}; valid_to must be later.",
-            code="end_before_start",
-            details={"field": "valid_to"},
-        )
+    check_end(
+        what="assignment",
+        starts=assignment.valid_from,
+        ended=assignment.valid_to,
+        new_end=valid_to,
+        ended_code="assignment_ended",
+        entity_id=assignment.id,
+    )
     before = to_public(assignment).model_dump(mode="json")
     assignment.valid_to = valid_to
     session.add(assignment)

@@ -17,7 +17,7 @@ from org_service.organizations.models import Organization
 from org_service.paths import ancestor_ids
 from org_service.places import service as place_service
 from org_service.places.models import Region
-from org_service.temporal import today
+from org_service.temporal import check_end, today
 from org_service.venues import repository
 from org_service.venues.models import SHOWCASE_CRITERIA, ShowcaseSite, Venue, VenueKind, utcnow
 from org_service.venues.schemas import (
@@ -329,18 +329,15 @@ async def end_showcase(
     assert org is not None  # a foreign key
     if not await may_write_in_region(session, principal, org.region_id):
         raise place_service.OutsideYourRegion(details={"region_id": str(org.region_id)})
-    if site.until is not None:
-        raise ShowcaseConflict(
-            f"This showcase site has ended already, on {site.until}.",
-            code="showcase_site_ended",
-            details={"id": str(site.id)},
-        )
-    if until <= site.since:
-        raise InvalidShowcaseSite(
-            f"The showcase site starts on {site.since}; until must be later.",
-            code="end_before_start",
-            details={"field": "until"},
-        )
+    check_end(
+        what="showcase site",
+        starts=site.since,
+        ended=site.until,
+        new_end=until,
+        ended_code="showcase_site_ended",
+        field="until",
+        entity_id=site.id,
+    )
     before = showcase_public(site).model_dump(mode="json")
     site.until = until
     if note is not None:

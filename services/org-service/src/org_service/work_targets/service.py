@@ -30,7 +30,7 @@ from org_service.organizations.models import (
     OrganizationStatus,
 )
 from org_service.places import service as place_service
-from org_service.temporal import today
+from org_service.temporal import check_end, today
 from org_service.work_targets import repository
 from org_service.work_targets.credit_code import validate_credit_code
 from org_service.work_targets.models import (
@@ -508,18 +508,14 @@ async def end_coverage(
     link = await repository.get_link(session, target.id, link_id)
     if link is None:
         raise CoverageLinkNotFound(details={"id": str(link_id)})
-    if link.valid_to is not None:
-        raise CoverageConflict(
-            f"This link has ended already, on {link.valid_to}.",
-            code="coverage_link_ended",
-            details={"id": str(link.id), "valid_to": link.valid_to.isoformat()},
-        )
-    if valid_to <= link.valid_from:
-        raise InvalidCoverage(
-            f"The link starts on {link.valid_from}; valid_to must be later.",
-            code="end_before_start",
-            details={"field": "valid_to", "valid_from": link.valid_from.isoformat()},
-        )
+    check_end(
+        what="link",
+        starts=link.valid_from,
+        ended=link.valid_to,
+        new_end=valid_to,
+        ended_code="coverage_link_ended",
+        entity_id=link.id,
+    )
     before = link_public(link).model_dump(mode="json")
     link.valid_to = valid_to
     session.add(link)
@@ -750,18 +746,14 @@ async def end_assignment(
     if not await may_write_in_region(session, principal, unit.region_id):
         raise place_service.OutsideYourRegion(details={"region_id": str(unit.region_id)})
     target = unit.work_target
-    if assignment.valid_to is not None:
-        raise AssignmentConflict(
-            f"This assignment has ended already, on {assignment.valid_to}.",
-            code="assignment_ended",
-            details={"id": str(assignment.id)},
-        )
-    if valid_to <= assignment.valid_from:
-        raise InvalidAssignment(
-            f"The assignment starts on {assignment.valid_from}; valid_to must be later.",
-            code="end_before_start",
-            details={"field": "valid_to"},
-        )
+    check_end(
+        what="assignment",
+        starts=assignment.valid_from,
+        ended=assignment.valid_to,
+        new_end=valid_to,
+        ended_code="assignment_ended",
+        entity_id=assignment.id,
+    )
     before = assignment_public(assignment).model_dump(mode="json")
     assignment.valid_to = valid_to
     session.add(assignment)
