@@ -19,6 +19,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import String, func, literal, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from service_kit.db import Database
 from service_kit.events import (
@@ -276,6 +278,31 @@ class TestOutbox:
         assert all(r.event_seq == r.seq for r in rows)
         data = await sql_value(kit_db, "SELECT data FROM outbox_event ORDER BY seq DESC LIMIT 1")
         assert data == {"id": "3", "name": "n"}
+
+    async def test_publish_query_adds_one_event_and_its_deliveries_per_row(
+        self, kit_db: Database, publisher: EventPublisher
+    ) -> None:
+        names = [f"bulk-{i}" for i in range(5)]
+        rows = select(
+            func.cast(literal_column("n"), String).label("subject"),
+            func.jsonb_build_object("id", literal_column("n"), "name", literal_column("n")).label(
+                "data"
+            ),
+        ).select_from(func.unnest(literal(names, ARRAY(String))).alias("n"))
+        async with kit_db.sessionmaker() as session, session.begin():
+            assert await publisher.publish_query(session, type=PROBE_CREATED, rows=rows) == 5
+            silent = EventPublisher(source=SERVICE_NAME, subscriptions={})
+            assert await silent.publish_query(session, type=PROBE_CREATED, rows=rows) == 5
+        events = await sql_rows(
+            kit_db, "SELECT id, subject, data, source, version FROM outbox_event ORDER BY seq"
+        )
+        assert sorted(e.subject for e in events[:5]) == names
+        assert all(e.data == {"id": e.subject, "name": e.subject} for e in events)
+        assert {(e.source, e.version) for e in events} == {(SERVICE_NAME, 1)}
+        rows_out = await deliveries(kit_db)
+        assert len(rows_out) == 5  # the second publisher has no subscribers
+        assert {r.event_id for r in rows_out} == {e.id for e in events[:5]}
+        assert all(r.event_seq == r.seq and r.status == "pending" for r in rows_out)
 
 
 class TestRelay:
