@@ -14,6 +14,7 @@ other kind without a schema is an error, so that a mistyped apiVersion or kind f
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shutil
 import subprocess
@@ -31,6 +32,12 @@ HERE = Path(__file__).resolve().parent
 # The Kubernetes API the manifests are written for: the oldest release we deploy to,
 # and the newest one kubernetes-validate knows (so that a removed API shows up too).
 KUBERNETES_VERSIONS = ("1.33.0", "1.37.0")
+
+# kubernetes-validate reads and parses its schema files anew for every object: parse
+# each once (they never change while this runs).
+kubernetes_validate.utils.schema_contents = functools.cache(
+    kubernetes_validate.utils.schema_contents
+)
 
 # Custom resources with no schema here, by (apiVersion, kind), and why.
 NOT_VALIDATED = {
@@ -106,7 +113,9 @@ def custom_schema(obj: dict[str, Any], root: Path) -> dict[str, Any] | None:
     return schema
 
 
-def validate(obj: dict[str, Any], *, root: Path, versions: tuple[str, ...]) -> tuple[bool, list[str]]:
+def validate(
+    obj: dict[str, Any], *, root: Path, versions: tuple[str, ...]
+) -> tuple[bool, list[str]]:
     """(validated, errors) for one object; (False, []) when it is listed as not validated."""
     if not isinstance(obj.get("apiVersion"), str) or not isinstance(obj.get("kind"), str):
         return True, [f"{describe(obj)}: apiVersion and kind are required"]
@@ -169,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         "--kubernetes-version",
         action="append",
         dest="versions",
-        help=f"validate against this Kubernetes version (default: {', '.join(KUBERNETES_VERSIONS)})",
+        help=f"Kubernetes version to validate against (default: {', '.join(KUBERNETES_VERSIONS)})",
     )
     args = parser.parse_args(argv)
     versions = tuple(args.versions or KUBERNETES_VERSIONS)
