@@ -1,0 +1,255 @@
+"""Rules of casting a ballot: the voting window, the criteria, eligibility, one ballot each."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import true
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rating_service.ballots import repository
+from rating_service.ballots.models import Ballot
+from rating_service.ballots.schemas import BallotCast, BallotPublic, EvaluableMember
+from rating_service.campaigns import repository as campaign_repository
+from rating_service.campaigns.models import Campaign, CampaignStatus, CampaignSubject
+from rating_service.campaigns.rules import MAX_SCORE
+from rating_service.campaigns.service import CampaignNotFound
+from rating_service.evaluators.eligibility import (
+    Evaluator,
+    eligible_parties,
+    evaluable_clause,
+    evaluator_hash,
+    party_columns,
+)
+from rating_service.parties import PARTIES, Party, Stage
+from service_kit.audit import record_audit
+from service_kit.auth import Principal
+from service_kit.errors import Conflict, Forbidden, Unprocessable
+from service_kit.pagination import KeysetPage, PageParams, keyset_page
+
+
+class CampaignClosed(Conflict):
+    code = "campaign_closed"
+
+
+class VotingNotOpen(Conflict):
+    code = "voting_not_open"
+
+
+class BallotAlreadyCast(Conflict):
+    code = "ballot_already_cast"
+    message = (
+        "You have cast your ballot for this member in this campaign already; "
+        "each evaluator casts one ballot per member and campaign, and it cannot be changed."
+    )
+
+
+class EvaluatorNotEligible(Forbidden):
+    code = "evaluator_not_eligible"
+
+
+class SelfEvaluation(Forbidden):
+    code = "self_evaluation"
+    message = "Nobody evaluates themselves in a four-party evaluation."
+
+
+class InvalidBallot(Unprocessable):
+    code = "invalid_ballot"
+
+
+def ballot_key(request: Request) -> bytes:
+    return str(request.app.state.settings.ballot_key.get_secret_value()).encode()
+
+
+BallotKeyDep = Annotated[bytes, Depends(ballot_key)]
+
+
+def ballot_score(total: int, criteria: int) -> float:
+    return round(total / criteria, 2)
+
+
+def to_public(ballot: Ballot, criteria: int) -> BallotPublic:
+    return BallotPublic(
+        campaign_id=ballot.campaign_id,
+        member_id=ballot.member_id,
+        party=Party(ballot.party),
+        scores=dict(ballot.scores),
+        score=ballot_score(ballot.total, criteria),
+    )
+
+
+def check_voting_window(campaign: Campaign, at: datetime) -> None:
+    """Ballots are taken while the campaign is open, from opens_at until closes_at."""
+    if campaign.status == CampaignStatus.closed:
+        raise CampaignClosed(
+            f"The campaign was closed on {campaign.closed_at:%Y-%m-%d %H:%M} UTC and its "
+            "results are final; it takes no more ballots.",
+            details={"closed_at": campaign.closed_at.isoformat() if campaign.closed_at else None},
+        )
+    if at >= campaign.closes_at:
+        raise CampaignClosed(
+            f"Voting closed at {campaign.closes_at.isoformat()}; it takes no more ballots.",
+            details={"closes_at": campaign.closes_at.isoformat()},
+        )
+    if at < campaign.opens_at:
+        raise VotingNotOpen(
+            f"Voting opens at {campaign.opens_at.isoformat()}; cast the ballot from then on.",
+            details={"opens_at": campaign.opens_at.isoformat()},
+        )
+
+
+def check_scores(campaign: Campaign, scores: dict[str, int]) -> int:
+    """One score per criterion of the campaign, each 0 to 100; returns their sum."""
+    expected = list(campaign.criteria)
+    if set(scores) != set(expected):
+        raise InvalidBallot(
+            f"A ballot scores exactly the campaign's criteria: {', '.join(expected)}.",
+            code="criteria_mismatch",
+            details={
+                "missing": sorted(set(expected) - set(scores)),
+                "unknown": sorted(set(scores) - set(expected)),
+            },
+        )
+    out_of_range = sorted(k for k, v in scores.items() if not 0 <= v <= MAX_SCORE)
+    if out_of_range:
+        raise InvalidBallot(
+            f"Scores run from 0 to {MAX_SCORE}; out of range: {', '.join(out_of_range)}.",
+            code="score_out_of_range",
+            details={"criteria": out_of_range},
+        )
+    return sum(scores.values())
+
+
+async def cast(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    secret: bytes,
+    campaign_id: uuid.UUID,
+    data: BallotCast,
+) -> tuple[Ballot, Campaign]:
+    """Cast the caller's ballot for one member, in a party they belong to for that member."""
+    at = datetime.now(UTC)
+    campaign = await campaign_repository.get(session, campaign_id, true(), lock="key_share")
+    if campaign is None:
+        raise CampaignNotFound(details={"id": str(campaign_id)})
+    check_voting_window(campaign, at)
+    if campaign.weights()[data.party.value] == 0:
+        raise InvalidBallot(
+            f"This campaign gives the {data.party.value} party no weight; it takes no "
+            "ballots from that party.",
+            code="party_not_weighted",
+            details={"party": data.party.value},
+        )
+    total = check_scores(campaign, data.scores)
+    subject = await campaign_repository.subject(session, campaign.id, data.member_id)
+    if subject is None:
+        raise InvalidBallot(
+            "This member is not on the campaign's roll.",
+            code="member_not_in_campaign",
+            details={"member_id": str(data.member_id)},
+        )
+    evaluator = Evaluator.of(principal)
+    if evaluator.member_id == subject.member_id:
+        raise SelfEvaluation(details={"member_id": str(subject.member_id)})
+    parties = await eligible_parties(
+        session, campaign_id=campaign.id, subject=subject, evaluator=evaluator, day=at.date()
+    )
+    if data.party not in parties:
+        raise EvaluatorNotEligible(
+            f"You may not evaluate this member as {data.party.value}: "
+            + (
+                f"you may as {', '.join(p.value for p in parties)}."
+                if parties
+                else "the secretary of their organization, members of the same organization, "
+                "the registered owner of their employer and the masses registered for their "
+                "organization may."
+            ),
+            details={"party": data.party.value, "eligible_parties": [p.value for p in parties]},
+        )
+    ballot = Ballot(
+        campaign_id=campaign.id,
+        member_id=subject.member_id,
+        party=data.party.value,
+        evaluator_hash=evaluator_hash(secret, campaign.id, evaluator),
+        scores=dict(data.scores),
+        total=total,
+    )
+    if not await repository.add_once(session, ballot):
+        raise BallotAlreadyCast(details={"member_id": str(subject.member_id)})
+    # Who voted in which campaign is kept; for whom and how is not.
+    await record_audit(
+        session,
+        principal=principal,
+        action="ballot.cast",
+        entity_type="campaign",
+        entity_id=campaign.id,
+        after={"party": data.party.value},
+    )
+    return ballot, campaign
+
+
+async def mine(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    secret: bytes,
+    campaign: Campaign,
+    page: PageParams,
+) -> KeysetPage:
+    """The caller's own ballots in a campaign."""
+    hashed = evaluator_hash(secret, campaign.id, Evaluator.of(principal))
+    return await repository.page_of_evaluator(session, page, campaign.id, hashed)
+
+
+async def evaluable(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    secret: bytes,
+    campaign: Campaign,
+    page: PageParams,
+    organization_id: uuid.UUID | None,
+) -> tuple[list[EvaluableMember], KeysetPage]:
+    """Members of the campaign the caller may evaluate, with their parties and progress."""
+    evaluator = Evaluator.of(principal)
+    day = date.today()
+    statement = select(CampaignSubject).where(
+        CampaignSubject.campaign_id == campaign.id, evaluable_clause(campaign.id, evaluator, day)
+    )
+    if organization_id is not None:
+        statement = statement.where(CampaignSubject.organization_id == organization_id)
+    order: list[Any] = [col(CampaignSubject.organization_id), col(CampaignSubject.member_id)]
+    result = await keyset_page(session, statement, order_by=order, params=page)
+    subjects: list[CampaignSubject] = result.rows
+    ids = [s.member_id for s in subjects]
+    parties: dict[uuid.UUID, list[Party]] = {}
+    if ids:
+        rows = await session.exec(
+            select(CampaignSubject.member_id, *party_columns(campaign.id, evaluator, day)).where(
+                CampaignSubject.campaign_id == campaign.id,
+                col(CampaignSubject.member_id).in_(ids),
+            )
+        )
+        weights = campaign.weights()
+        for member_id, *holds in rows.all():
+            parties[member_id] = [
+                p for p, h in zip(PARTIES, holds, strict=True) if h and weights[p.value] > 0
+            ]
+    hashed = evaluator_hash(secret, campaign.id, evaluator)
+    done = await repository.evaluated_by(session, campaign.id, hashed, ids) if ids else set()
+    items = [
+        EvaluableMember(
+            member_id=s.member_id,
+            organization_id=s.organization_id,
+            stage=Stage(s.stage),
+            parties=parties.get(s.member_id, []),
+            ballot_cast=s.member_id in done,
+        )
+        for s in subjects
+    ]
+    return items, result

@@ -1,0 +1,1 @@
+"""Four-party evaluation campaigns: settings, the roll of members and their secretaries."""

@@ -1,0 +1,1 @@
+"""Organization star ratings: schemes of areas and indicators, ratings, veto, showcase criteria."""

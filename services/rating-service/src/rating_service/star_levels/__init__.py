@@ -1,0 +1,1 @@
+"""Star levels of members and organizations: their history and the level in force."""
