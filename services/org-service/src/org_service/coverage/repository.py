@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Result, and_, case, func, select, text
-from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.sql import Select
 from sqlmodel import col
 from sqlmodel import select as model_select
@@ -26,6 +26,8 @@ from org_service.places.models import Place, Region
 from org_service.work_targets import repository as targets
 from org_service.work_targets.models import InstructorAssignment, WorkTarget, WorkTargetCoverage
 from service_kit.auth import path_upper_bound
+
+COUNTED = ("targets", "own", "joint", "dispatched", "work")
 
 
 @dataclass(frozen=True)
@@ -45,11 +47,11 @@ def _targets_on(day: date, anchor_path: str | None) -> Any:
     Coverage links and assignments valid on the day are gathered once and hash-joined,
     which keeps a city-wide count to a few scans whatever the number of targets.
     """
+    # At most one link of a target holds on any day (work-target rules refuse overlaps),
+    # so the valid links join without a DISTINCT and its sort.
     links = (
         select(col(WorkTargetCoverage.work_target_id), col(WorkTargetCoverage.mode))
         .where(targets.link_valid_on(day))
-        .ext(distinct_on(col(WorkTargetCoverage.work_target_id)))
-        .order_by(col(WorkTargetCoverage.work_target_id), col(WorkTargetCoverage.valid_from).desc())
         .cte("links")
     )
     assigned = (
@@ -109,21 +111,34 @@ def _as_counts(row: Any, key: Any, name: str) -> Counts:
     )
 
 
-async def by_region(session: AsyncSession, *, day: date, parent_path: str) -> list[Counts]:
-    """Figures of each child region of the region at `parent_path`, each rolled up its subtree."""
+async def by_region(
+    session: AsyncSession, *, day: date, parent_path: str
+) -> tuple[Counts, list[Counts]]:
+    """The region at `parent_path` rolled up, and each child region rolled up its subtree.
+
+    One aggregate: each target is grouped under its region's child-level prefix; targets
+    attached to the region itself group under the region's own path.
+    """
     t = _targets_on(day, parent_path)
     child_len = len(parent_path) + SEGMENT
     groups = (
         select(func.left(t.c.region_path, child_len).label("prefix"))
         .add_columns(*_counts(t))
-        .where(func.length(t.c.region_path) >= child_len)
         .group_by(text("1"))
         .subquery("g")
     )
-    statement = select(col(Region.id), col(Region.name), groups).join(
+    statement = select(col(Region.id), col(Region.name), col(Region.path), groups).join(
         groups, groups.c.prefix == col(Region.path)
     )
-    return [_as_counts(r, r.id, r.name) for r in await _rows(session, statement)]
+    rows = await _rows(session, statement)
+    children = [_as_counts(r, r.id, r.name) for r in rows if r.path != parent_path]
+    region = (await session.exec(model_select(Region).where(Region.path == parent_path))).one()
+    total = Counts(
+        key=str(region.id),
+        name=region.name,
+        **{f: sum(getattr(r, f) or 0 for r in rows) for f in COUNTED},
+    )
+    return total, children
 
 
 async def total(session: AsyncSession, *, day: date, anchor_path: str) -> Counts:

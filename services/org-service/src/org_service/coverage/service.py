@@ -119,15 +119,26 @@ async def report(
     *, session: AsyncSession, anchor: Region, day: date, dimension: Dimension
 ) -> CoverageReport:
     """Figures under `anchor` on `day`, grouped by child region, park, district or industry."""
-    total = await repository.total(session, day=day, anchor_path=anchor.path)
     if dimension is Dimension.region:
-        groups = await repository.by_region(session, day=day, parent_path=anchor.path)
-    elif dimension is Dimension.industry:
+        total, groups = await repository.by_region(session, day=day, parent_path=anchor.path)
+        return _report(anchor, day, dimension, total, groups)
+    total = await repository.total(session, day=day, anchor_path=anchor.path)
+    if dimension is Dimension.industry:
         groups = await repository.by_industry(session, day=day, anchor_path=anchor.path)
     else:
         groups = await repository.by_place(
             session, day=day, anchor_path=anchor.path, place_kind=dimension.value
         )
+    return _report(anchor, day, dimension, total, groups)
+
+
+def _report(
+    anchor: Region,
+    day: date,
+    dimension: Dimension,
+    total: repository.Counts,
+    groups: list[repository.Counts],
+) -> CoverageReport:
     return CoverageReport(
         as_of=day,
         dimension=dimension,
@@ -366,11 +377,12 @@ async def bulletin(
             details={"year": year, "quarter": quarter},
         )
     day, provisional = _period_day(end)
-    now = {c.key: c for c in await repository.by_region(session, day=day, parent_path=anchor.path)}
-    before = {
-        c.key: c
-        for c in await repository.by_region(session, day=_year_before(day), parent_path=anchor.path)
-    }
+    _, now_rows = await repository.by_region(session, day=day, parent_path=anchor.path)
+    now = {c.key: c for c in now_rows}
+    _, then_rows = await repository.by_region(
+        session, day=_year_before(day), parent_path=anchor.path
+    )
+    before = {c.key: c for c in then_rows}
     baselines = {
         str(b.region_id): b
         for b in (
