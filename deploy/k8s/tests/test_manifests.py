@@ -5,7 +5,11 @@ spread over nodes."""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -328,7 +332,7 @@ def test_only_apps_behind_the_ingress_let_the_ingress_controller_in(
             assert service["port"].get("name") in names or service["port"].get("number")
             backends[path["path"]] = service["name"]
     assert backends["/graphql"] == "gateway"
-    assert backends["/finance-bureau"] == "funding-service"
+    assert backends["/exports"] == "funding-service"
     assert any(p.startswith("/sync") for p in backends)
     assert not any(p.rstrip("/") in ("", "/healthz", "/readyz", "/metrics") for p in backends)
     for app in apps:
@@ -375,3 +379,52 @@ def test_every_service_has_a_database_only_it_reaches(
                 reachers = allowed_apps([policy], apps, 5432)
                 assert reachers <= {a.name for a in apps if a.migrations is not None}
                 assert "gateway" not in reachers
+
+
+# Ingress paths whose APIs are not built yet (the sync APIs of park, business-district
+# and building systems). Strict: a path served by now must leave this set.
+NOT_YET_SERVED = {"/sync", "/sync/members"}
+
+ROUTES = """
+import json, sys
+from fastapi.routing import iter_route_contexts
+from {package}.main import create_app
+app = create_app()
+print(json.dumps(sorted({{r.path for r in iter_route_contexts(app.router.routes)}})))
+"""
+
+
+def served_paths(package: str, workdir: Path) -> list[str]:
+    """The app's route templates, from a process of its own (the services' models share
+    one SQLAlchemy metadata and cannot all load in one process)."""
+    result = subprocess.run(
+        [sys.executable, "-c", ROUTES.format(package=package)],
+        cwd=workdir,  # the gateway's built-in issuer writes its key under ./.data
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    paths: list[str] = json.loads(result.stdout)
+    return paths
+
+
+def test_every_ingress_path_is_served_by_its_backend(
+    rendered: dict[str, list[Obj]], apps: list[App], tmp_path: Path
+) -> None:
+    (ingress,) = of_kind(rendered["dev"], "Ingress")
+    packages = {app.name: app.package for app in apps}
+    served: dict[str, list[str]] = {}
+    unserved = set()
+    for rule in ingress["spec"]["rules"]:
+        for path in rule["http"]["paths"]:
+            backend = path["backend"]["service"]["name"]
+            if backend not in served:
+                served[backend] = served_paths(packages[backend], tmp_path)
+            prefix = path["path"].rstrip("/")
+            if not any(p == prefix or p.startswith(prefix + "/") for p in served[backend]):
+                unserved.add(path["path"])
+    assert unserved == NOT_YET_SERVED, (
+        f"not served by their backend: {sorted(unserved)}; expected not yet: "
+        f"{sorted(NOT_YET_SERVED)}"
+    )
