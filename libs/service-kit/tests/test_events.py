@@ -531,6 +531,20 @@ class TestInbox:
         assert response.status_code == 422
         assert response.json()["error"]["code"] == "validation_error"
 
+    async def test_event_types_have_two_or_three_parts(
+        self, events_client: httpx.AsyncClient, test_issuer: TestIssuer
+    ) -> None:
+        headers = service_headers(test_issuer)
+        for event_type, status in (
+            ("member.transferred", 200),
+            ("kit.other.happened", 200),
+            ("kit", 422),
+            ("a.b.c.d", 422),
+        ):
+            body = {**self.envelope(event_type), "type": event_type}
+            response = await events_client.post("/events", json=body, headers=headers)
+            assert response.status_code == status, event_type
+
 
 class TestConcurrentRelays:
     async def test_two_relays_deliver_each_event_exactly_once(

@@ -59,7 +59,9 @@ class EventEnvelope(BaseModel):
     """What travels between services (ARCHITECTURE.md "Events")."""
 
     id: uuid.UUID
-    type: str = Field(pattern=r"^[a-z_]+\.[a-z_]+\.[a-z_]+$", max_length=200)
+    # `<owner>.<thing>.<happened>`, or `<owner>.<happened>` when the owner is the thing
+    # (the agreed `member.transferred`).
+    type: str = Field(pattern=r"^[a-z_]+(\.[a-z_]+){1,2}$", max_length=200)
     occurred_at: datetime
     source: str = Field(max_length=100)
     subject: str = Field(max_length=200)
