@@ -1,0 +1,93 @@
+"""Queries on archive entries: the head of a member's chain, pages, the whole chain."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from member_service.archive.models import ArchiveEntry
+from service_kit.pagination import KeysetPage, PageParams, keyset_page
+
+# Key space of the transaction locks that make appenders to one member's chain take turns.
+CHAIN_LOCK_SPACE = 72635403
+
+
+async def lock_chains(session: AsyncSession, member_ids: Sequence[uuid.UUID]) -> None:
+    """Until commit, other appenders to these members' chains wait (locks taken in id order)."""
+    for member_id in sorted(set(member_ids)):
+        await session.exec(
+            select(func.pg_advisory_xact_lock(CHAIN_LOCK_SPACE, func.hashtext(str(member_id))))
+        )
+
+
+async def head(session: AsyncSession, member_id: uuid.UUID) -> tuple[int, bytes] | None:
+    """The seq and hash of the member's last entry."""
+    row = (
+        await session.exec(
+            select(ArchiveEntry.seq, ArchiveEntry.hash)
+            .where(ArchiveEntry.member_id == member_id)
+            .order_by(col(ArchiveEntry.seq).desc())
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def get(
+    session: AsyncSession, member_id: uuid.UUID, entry_id: uuid.UUID
+) -> ArchiveEntry | None:
+    row = await session.exec(
+        select(ArchiveEntry).where(ArchiveEntry.id == entry_id, ArchiveEntry.member_id == member_id)
+    )
+    return row.first()
+
+
+async def by_source_event(session: AsyncSession, event_id: uuid.UUID) -> ArchiveEntry | None:
+    row = await session.exec(select(ArchiveEntry).where(ArchiveEntry.source_event_id == event_id))
+    return row.first()
+
+
+async def correction_of(session: AsyncSession, entry_id: uuid.UUID) -> ArchiveEntry | None:
+    row = await session.exec(select(ArchiveEntry).where(ArchiveEntry.corrects_id == entry_id))
+    return row.first()
+
+
+async def corrections_of(
+    session: AsyncSession, entry_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """corrected entry id → the entry that corrects it."""
+    if not entry_ids:
+        return {}
+    rows = await session.exec(
+        select(ArchiveEntry.corrects_id, ArchiveEntry.id).where(
+            col(ArchiveEntry.corrects_id).in_(entry_ids)
+        )
+    )
+    return {corrected: correcting for corrected, correcting in rows.all() if corrected}
+
+
+async def page(
+    session: AsyncSession, member_id: uuid.UUID, params: PageParams, kind: str | None
+) -> KeysetPage:
+    statement = select(ArchiveEntry).where(ArchiveEntry.member_id == member_id)
+    if kind is not None:
+        statement = statement.where(ArchiveEntry.kind == kind)
+    return await keyset_page(
+        session,
+        statement,
+        order_by=[col(ArchiveEntry.seq)],  # type: ignore[list-item]
+        params=params,
+    )
+
+
+async def chain(session: AsyncSession, member_id: uuid.UUID) -> list[ArchiveEntry]:
+    rows = await session.exec(
+        select(ArchiveEntry)
+        .where(ArchiveEntry.member_id == member_id)
+        .order_by(col(ArchiveEntry.seq))
+    )
+    return list(rows.all())
