@@ -68,6 +68,13 @@ def secret_fields(app: App) -> set[str]:
     return names
 
 
+def test_secret_fields_are_recognised(apps: list[App]) -> None:
+    for app in apps:
+        assert {"client_secret", "database_url"} <= secret_fields(app), app.name
+        assert "client_id" not in secret_fields(app)
+        assert "auth_jwks" not in secret_fields(app), "public keys"
+
+
 def containers(objects: list[Obj], app: App) -> list[tuple[str, Obj]]:
     """Every container that runs the app (the server and the migration Job)."""
     found = []
