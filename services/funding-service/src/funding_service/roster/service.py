@@ -1,0 +1,118 @@
+"""Who held a secretary term and how many members an organization had: from member-service's
+API (the owner's answer) or from the projection of its events, as settings choose."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from funding_service.events import (
+    MEMBER_STAGE_CHANGED,
+    MEMBER_TRANSFERRED,
+    SECRETARY_TERM_CHANGED,
+    inbox,
+)
+from funding_service.roster import repository
+from funding_service.roster.schemas import SecretaryTermChanged, StageChanged, Transferred
+from funding_service.upstream.member import MemberService
+from funding_service.upstream.types import MemberCount, SecretaryTerm
+from service_kit.errors import Unprocessable
+from service_kit.events import EventEnvelope
+
+# Stages after which a member belongs to no organization of this city.
+GONE = frozenset({"transferred_out", "left", "deceased"})
+
+
+class InvalidEventData(Unprocessable):
+    code = "invalid_event_data"
+    message = "The event's data does not follow the agreed contract."
+
+
+def parse(model: type[BaseModel], envelope: EventEnvelope) -> Any:
+    try:
+        return model.model_validate(envelope.data)
+    except ValidationError as exc:
+        raise InvalidEventData(
+            details={
+                "type": envelope.type,
+                "errors": exc.errors(include_url=False, include_input=False),
+            }
+        ) from exc
+
+
+@inbox.on(MEMBER_STAGE_CHANGED)
+async def on_stage_changed(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """A member's stage changed: the projection's timeline takes the new stage from that day."""
+    data: StageChanged = parse(StageChanged, envelope)
+    await repository.restart_timeline(
+        session,
+        data.member_id,
+        data.effective_on,
+        data.organization_id,
+        data.to_stage,
+        open_new=data.to_stage not in GONE,
+    )
+
+
+@inbox.on(MEMBER_TRANSFERRED)
+async def on_transferred(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """A member's membership relation moved: counted in the new organization from that day."""
+    data: Transferred = parse(Transferred, envelope)
+    await repository.restart_timeline(
+        session,
+        data.member_id,
+        data.effective_on,
+        data.to_organization_id,
+        data.stage,
+        open_new=data.stage not in GONE,
+    )
+
+
+@inbox.on(SECRETARY_TERM_CHANGED)
+async def on_secretary_term_changed(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """A secretary term started or ended."""
+    data: SecretaryTermChanged = parse(SecretaryTermChanged, envelope)
+    if data.term_end is not None and data.term_end < data.term_start:
+        raise InvalidEventData("term_end is before term_start.", details={"type": envelope.type})
+    await repository.record_term(
+        session,
+        SecretaryTerm(
+            member_id=data.member_id,
+            organization_id=data.organization_id,
+            name=data.name,
+            term_start=data.term_start,
+            term_end=data.term_end,
+        ),
+    )
+
+
+class Roster:
+    """Member counts and secretary terms from the source the settings name."""
+
+    def __init__(self, session: AsyncSession, member: MemberService, source: str) -> None:
+        self.session = session
+        self.member = member
+        self.source = source
+
+    async def member_counts(
+        self, organization_ids: Sequence[uuid.UUID], day: date
+    ) -> dict[uuid.UUID, MemberCount]:
+        if self.source == "member_service":
+            return await self.member.member_counts(organization_ids, day)
+        return await repository.counts_on(self.session, day, organization_ids)
+
+    async def organizations_with_members(self, day: date) -> list[uuid.UUID]:
+        """Organizations the projection counts members in on `day` (events source only)."""
+        if self.source == "member_service":
+            return []
+        return list(await repository.counts_on(self.session, day))
+
+    async def secretary_terms(self, first: date, last: date) -> list[SecretaryTerm]:
+        if self.source == "member_service":
+            return await self.member.secretary_terms(first, last)
+        return await repository.terms_overlapping(self.session, first, last)
