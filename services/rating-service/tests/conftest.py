@@ -232,6 +232,7 @@ class City:
     member: httpx.AsyncClient
     rating: httpx.AsyncClient
     tokens: Tokens
+    region_name: str = "长春市"
     ids: dict[str, uuid.UUID] = field(default_factory=dict)
 
     @property
@@ -321,13 +322,19 @@ class City:
         )
 
     async def register(
-        self, kind: str, account: str, organization: str, work_target: str | None = None
+        self,
+        kind: str,
+        account: str,
+        organization: str,
+        work_target: str | None = None,
+        **extra: Any,
     ) -> uuid.UUID:
         body: dict[str, Any] = {
             "kind": kind,
             "account": account,
             "name": account,
             "organization_id": str(self.ids[organization]),
+            **extra,
         }
         if work_target:
             body["work_target_id"] = str(self.ids[work_target])
@@ -375,11 +382,10 @@ async def new_city(
 ) -> City:
     """A city root, a district, its committee and a comprehensive committee, under new names."""
     org, member = services
-    city = City(org, member, rating, tokens)
-    n = next(_cities)
-    await city.region(f"长春市{n}", "city")
-    await city.region("南关区", "district", f"长春市{n}", district_class="urban")
-    await city.organization("市党工委", "working_committee", f"长春市{n}", subkind="city")
+    city = City(org, member, rating, tokens, region_name=f"长春市{next(_cities)}")
+    await city.region(city.region_name, "city")
+    await city.region("南关区", "district", city.region_name, district_class="urban")
+    await city.organization("市党工委", "working_committee", city.region_name, subkind="city")
     await city.organization(
         "南关区党工委", "working_committee", "南关区", "市党工委", subkind="district"
     )
@@ -432,3 +438,10 @@ async def cast(
         json={"member_id": str(member_id), "party": party, "scores": ballot},
         headers=headers,
     )
+
+
+def refused(response: httpx.Response, status: int, error_code: str) -> bool:
+    """The response is the given error (for `assert refused(...)`, with the body on failure)."""
+    assert response.status_code == status, response.text
+    assert code(response) == error_code, response.text
+    return True

@@ -240,7 +240,18 @@ async def _settings(session: AsyncSession, data: CampaignCreate, scope: Scope) -
     }
 
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
 def _check_dates(data: CampaignCreate, opens_at: datetime, at: datetime) -> None:
+    for name, moment in (("opens_at", opens_at), ("closes_at", data.closes_at)):
+        if not EARLIEST <= moment < LATEST:
+            raise CampaignRuleBroken(
+                f"{name} must lie in the years 2000 to 2099.",
+                code="window_out_of_range",
+                details={"field": name},
+            )
     if data.period_end < data.period_start:
         raise CampaignRuleBroken(
             f"The period ends ({data.period_end}) before it starts ({data.period_start}).",
