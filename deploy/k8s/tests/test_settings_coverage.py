@@ -28,7 +28,7 @@ from k8s_objects import (
     secret_key_refs,
     server,
 )
-from pydantic import AliasChoices, SecretBytes, SecretStr, ValidationError
+from pydantic import AliasChoices, SecretBytes, SecretStr
 
 OVERLAYS = [overlay.name for overlay in load_check().overlays()]
 EXAMPLES = K8S / "secrets.example.yaml"
@@ -186,23 +186,8 @@ def given_environment(objects: list[Obj], container: Obj) -> dict[str, str]:
     return env
 
 
-# The gateway has no database, yet KitSettings refuses an empty database_url whenever
-# environment is "production": a service-kit fix, outside deploy/. Strict, so that this
-# mark must go once the settings accept it.
-GATEWAY_NEEDS_NO_DATABASE = pytest.mark.xfail(
-    reason="KitSettings requires database_url in production, also of the gateway",
-    raises=ValidationError,
-    strict=True,
-)
-
-
 LOAD_CASES = [
-    pytest.param(
-        overlay,
-        app,
-        marks=[GATEWAY_NEEDS_NO_DATABASE] if is_production(overlay) and app == "gateway" else [],
-        id=f"{overlay}-{app}",
-    )
+    pytest.param(overlay, app, id=f"{overlay}-{app}")
     for overlay in OVERLAYS
     for app in APP_PACKAGES
 ]

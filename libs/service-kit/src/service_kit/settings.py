@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -19,6 +19,9 @@ class KitSettings(BaseSettings):
     """Settings every service reads; subclasses set `env_prefix` (ORG_, MEMBER_, …)."""
 
     model_config = SettingsConfigDict(extra="ignore", env_nested_delimiter="__")
+
+    # An app without a database of its own (the gateway) sets this to False.
+    uses_database: ClassVar[bool] = True
 
     service_name: str = "service"
     environment: Environment = "local"
@@ -75,7 +78,7 @@ class KitSettings(BaseSettings):
                         f"{name} is a placeholder; set a real secret for environment "
                         f"'{self.environment}'"
                     )
-            if not self.database_url:
+            if self.uses_database and not self.database_url:
                 raise ValueError("database_url must be set outside local development")
         return self
 
