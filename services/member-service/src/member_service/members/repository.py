@@ -156,3 +156,30 @@ async def count_not_under_key(session: AsyncSession, key_id: str) -> int:
         select(func.count()).select_from(Member).where(Member.id_number_key_id != key_id)
     )
     return int(rows.one())
+
+
+async def first_of_organizations(
+    session: AsyncSession,
+    organization_ids: Sequence[uuid.UUID],
+    where: Any,
+    *,
+    limit: int,
+    stage: str | None,
+) -> list[Member]:
+    """Up to `limit` members of each organization, by name then id (the order of `page`)."""
+    rank = (
+        func.row_number()
+        .over(partition_by=col(Member.organization_id), order_by=(col(Member.name), col(Member.id)))
+        .label("rank")
+    )
+    ranked = select(Member.id, rank).where(where, col(Member.organization_id).in_(organization_ids))
+    if stage is not None:
+        ranked = ranked.where(Member.stage == stage)
+    first = ranked.subquery("first")
+    rows = await session.exec(
+        select(Member)
+        .join(first, first.c.id == Member.id)
+        .where(first.c.rank <= limit)
+        .order_by(col(Member.organization_id), col(Member.name), col(Member.id))
+    )
+    return list(rows.all())

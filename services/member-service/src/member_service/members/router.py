@@ -18,6 +18,7 @@ from member_service.members.schemas import (
     MemberCreate,
     MemberPublic,
     MemberUpdate,
+    OrganizationMembersList,
     ProbationExtension,
     ReEncrypted,
     RulePublic,
@@ -33,7 +34,13 @@ from service_kit.auth import Principal, require_scope
 from service_kit.db import SessionDep
 from service_kit.deps import PublisherDep
 from service_kit.errors import ErrorResponse
-from service_kit.pagination import Page, PageParamsDep, parse_ids
+from service_kit.pagination import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    Page,
+    PageParamsDep,
+    parse_ids,
+)
 
 ReadPrincipal = Annotated[Principal, require_scope("member:read")]
 WritePrincipal = Annotated[Principal, require_scope("member:write")]
@@ -323,6 +330,39 @@ async def count_members(
     wanted = parse_ids(organization_ids) or []
     return await service.counts(
         session=session, principal=principal, organization_ids=wanted, as_of=as_of
+    )
+
+
+@extra.get(
+    "/organization-members",
+    response_model=OrganizationMembersList,
+    operation_id="list_organization_members",
+    responses={422: ERRORS[422]},
+)
+async def list_organization_members(
+    session: SessionDep,
+    principal: ReadPrincipal,
+    cipher: CipherDep,
+    organization_ids: Annotated[
+        str, Query(description="comma-separated organization ids (at most 500)")
+    ],
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_PAGE_SIZE, description="members per organization")
+    ] = DEFAULT_PAGE_SIZE,
+    stage: Stage | None = None,
+) -> OrganizationMembersList:
+    """The first page of members of each organization (membership relation) in one call.
+
+    Each organization's page is the one GET /members?organization_id=… gives, with the
+    same cursors; organization_ids × limit is at most 10,000.
+    """
+    return await service.first_members(
+        session=session,
+        principal=principal,
+        cipher=cipher,
+        organization_ids=parse_ids(organization_ids) or [],
+        limit=limit,
+        stage=stage,
     )
 
 

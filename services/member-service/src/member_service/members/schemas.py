@@ -215,3 +215,16 @@ class ReEncrypted(BaseModel):
     re_encrypted: int
     remaining: int = Field(description="numbers still under another key than the current one")
     current_key: str
+
+
+class OrganizationMembers(BaseModel):
+    organization_id: uuid.UUID
+    items: list[MemberPublic]
+    cursors: list[str]
+    next_cursor: str | None = Field(
+        description="more members: continue with GET /members?organization_id=…&after=…"
+    )
+
+
+class OrganizationMembersList(BaseModel):
+    items: list[OrganizationMembers] = Field(description="one per organization asked for")

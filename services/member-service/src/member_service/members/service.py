@@ -43,6 +43,8 @@ from member_service.members.schemas import (
     MemberCreate,
     MemberPublic,
     MemberUpdate,
+    OrganizationMembers,
+    OrganizationMembersList,
     ProbationExtension,
     ReEncrypted,
     RulePublic,
@@ -61,7 +63,7 @@ from service_kit.audit import record_audit
 from service_kit.auth import Principal
 from service_kit.errors import Conflict, Forbidden, NotFound, Unprocessable
 from service_kit.events import EventPublisher
-from service_kit.pagination import Page, PageParams
+from service_kit.pagination import Page, PageParams, encode_cursor
 from service_kit.policy import value_on
 
 STAGE_CHANGED = "member.stage.changed"
@@ -537,6 +539,56 @@ async def list_public(
         next_cursor=result.next_cursor,
         cursors=result.cursors,
     )
+
+
+# Members one batch may return: organizations asked for × limit.
+MAX_FIRST_MEMBERS = 10_000
+
+
+class TooManyMembersAsked(Unprocessable):
+    code = "too_many_members_asked"
+    message = (
+        f"organization_ids × limit may be at most {MAX_FIRST_MEMBERS}; ask for fewer "
+        "organizations at once or a smaller limit."
+    )
+
+
+async def first_members(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    cipher: IdNumberCipher,
+    organization_ids: Sequence[uuid.UUID],
+    limit: int,
+    stage: Stage | None,
+) -> OrganizationMembersList:
+    """The first page of members of each organization, as GET /members would page each."""
+    wanted = list(dict.fromkeys(organization_ids))
+    if len(wanted) * limit > MAX_FIRST_MEMBERS:
+        raise TooManyMembersAsked(details={"organizations": len(wanted), "limit": limit})
+    rows = await repository.first_of_organizations(
+        session,
+        wanted,
+        visible_members(principal),
+        limit=limit + 1,
+        stage=stage.value if stage else None,
+    )
+    by_organization: dict[uuid.UUID, list[Member]] = {o: [] for o in wanted}
+    for member in rows:
+        by_organization[member.organization_id].append(member)
+    items = []
+    for organization_id, found in by_organization.items():
+        shown = found[:limit]
+        cursors = [encode_cursor([m.name, m.id]) for m in shown]
+        items.append(
+            OrganizationMembers(
+                organization_id=organization_id,
+                items=[public_for(m, cipher, principal) for m in shown],
+                cursors=cursors,
+                next_cursor=cursors[-1] if len(found) > limit else None,
+            )
+        )
+    return OrganizationMembersList(items=items)
 
 
 async def lookup(

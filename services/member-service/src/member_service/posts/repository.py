@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -61,5 +62,24 @@ async def page(
         session,
         statement,
         order_by=[col(Post.started_on), col(Post.id)],  # type: ignore[list-item]
+        params=params,
+    )
+
+
+async def page_of_members(
+    session: AsyncSession,
+    params: PageParams,
+    where: Any,
+    *,
+    member_ids: Sequence[uuid.UUID],
+    day: date | None,
+) -> KeysetPage:
+    statement = select(Post).where(where, col(Post.member_id).in_(member_ids))
+    if day is not None:
+        statement = statement.where(held_on(Post.started_on, Post.ended_on, day))
+    return await keyset_page(
+        session,
+        statement,
+        order_by=[col(Post.member_id), col(Post.started_on), col(Post.id)],  # type: ignore[list-item]
         params=params,
     )

@@ -15,7 +15,7 @@ from service_kit.auth import Principal, require_scope
 from service_kit.db import SessionDep
 from service_kit.deps import PublisherDep
 from service_kit.errors import ErrorResponse
-from service_kit.pagination import Page, PageParamsDep
+from service_kit.pagination import Page, PageParamsDep, parse_ids
 
 ReadPrincipal = Annotated[Principal, require_scope("member:read")]
 WritePrincipal = Annotated[Principal, require_scope("member:write")]
@@ -93,6 +93,33 @@ async def end_post(
     )
 
 
+batch = APIRouter(tags=["posts"])
+
+
+@batch.get(
+    "/member-posts",
+    response_model=Page[PostPublic],
+    operation_id="list_member_posts",
+    responses={422: ERRORS[422]},
+)
+async def list_member_posts(
+    session: SessionDep,
+    principal: ReadPrincipal,
+    page: PageParamsDep,
+    member_ids: Annotated[str, Query(description="comma-separated member ids (at most 500)")],
+    held_on: Annotated[date | None, Query(description="only posts held on this day")] = None,
+) -> Page[PostPublic]:
+    """Posts of many members at once, by member then start day, a page at a time."""
+    return await service.list_of_members(
+        session=session,
+        principal=principal,
+        page=page,
+        member_ids=parse_ids(member_ids) or [],
+        held_on=held_on,
+    )
+
+
 router = APIRouter()
 router.include_router(member_posts)
 router.include_router(posts)
+router.include_router(batch)

@@ -7,6 +7,7 @@ the member's archive and are published as `member.post.changed`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -221,6 +222,25 @@ async def list_public(
         organization_id=organization_id,
         kind=kind.value if kind else None,
         day=held_on,
+    )
+    return Page(
+        items=[to_public(p) for p in result.rows],
+        next_cursor=result.next_cursor,
+        cursors=result.cursors,
+    )
+
+
+async def list_of_members(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    page: PageParams,
+    member_ids: Sequence[uuid.UUID],
+    held_on: date | None,
+) -> Page[PostPublic]:
+    """Posts of any of these members the caller may see, by member then start day."""
+    result = await repository.page_of_members(
+        session, page, _visible(principal), member_ids=member_ids, day=held_on
     )
     return Page(
         items=[to_public(p) for p in result.rows],
