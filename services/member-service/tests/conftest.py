@@ -18,8 +18,9 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from gateway.main import create_app as create_gateway
+from gateway.issuer import Issuer, issuer_router
 from gateway.settings import GatewaySettings
 from member_service.main import MIGRATIONS_DIR, create_app
 from member_service.members.id_numbers import check_character
@@ -28,6 +29,7 @@ from org_service.main import MIGRATIONS_DIR as ORG_MIGRATIONS
 from org_service.main import create_app as create_org
 from org_service.settings import OrgSettings
 from org_service.work_targets.credit_code import check_character as credit_check
+from service_kit.errors import install_error_handlers
 from service_kit.testing import TestIssuer, app_client, migrated_database, serve_app
 from service_kit.tokens import SigningKey
 
@@ -48,13 +50,18 @@ def plain_url(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
+# org-service's data outlives a test (the city fixture), so its references here may too.
+KEPT = ("alembic_version", "member_org_reference", "member_region_reference")
+
+
 async def reset_member_database(url: str) -> None:
-    """Empty every table (the archive's append-only guard is lifted for it, as its owner)."""
+    """Empty every table but the references (the archive's guard lifted for it, as its owner)."""
     connection = await asyncpg.connect(plain_url(url))
     try:
         tables = await connection.fetch(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename <> 'alembic_version'"
+            "AND tablename <> ALL($1::text[])",
+            list(KEPT),
         )
         names = ", ".join(f'"{t["tablename"]}"' for t in tables)
         async with connection.transaction():
@@ -225,15 +232,22 @@ async def city(pg_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         ),
         configure_logs=False,
     )
-    gateway = create_gateway(
-        GatewaySettings(
-            environment="test",
-            demo_accounts=False,
-            issuer_key_file=Path(key_file),
-            auth_issuer=ISSUER,
-        ),
-        configure_logs=False,
+    # The gateway's built-in issuer (its own router), for the service credentials.
+    gateway = FastAPI()
+    gateway.include_router(
+        issuer_router(
+            Issuer(
+                GatewaySettings(
+                    environment="test",
+                    demo_accounts=False,
+                    issuer_key_file=Path(key_file),
+                    auth_issuer=ISSUER,
+                ),
+                key,
+            )
+        )
     )
+    install_error_handlers(gateway)
     async with serve_app(gateway) as gateway_url, serve_app(org) as org_url:
         built = City(org_url=org_url, gateway_url=gateway_url, issuer=issuer)
         await _build_city(built)
