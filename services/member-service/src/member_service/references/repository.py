@@ -84,7 +84,7 @@ async def upsert_region(
 def organization_subtree(anchors: Any) -> Any:
     """SELECT of the ids of the organizations in `anchors` (ids, or a select of ids) and below."""
     tree = select(OrganizationRef.id).where(col(OrganizationRef.id).in_(anchors))
-    cte = tree.cte("organization_subtree", recursive=True)
+    cte = tree.cte(recursive=True)
     child = aliased(OrganizationRef)
     cte = cte.union(select(child.id).where(child.parent_id == cte.c.id))
     return select(cte.c.id)
@@ -93,7 +93,7 @@ def organization_subtree(anchors: Any) -> Any:
 def region_subtree(anchor: uuid.UUID) -> Any:
     """SELECT of the ids of the region `anchor` and every region below it."""
     tree = select(RegionRef.id).where(RegionRef.id == anchor)
-    cte = tree.cte("region_subtree", recursive=True)
+    cte = tree.cte(recursive=True)
     child = aliased(RegionRef)
     cte = cte.union(select(child.id).where(child.parent_id == cte.c.id))
     return select(cte.c.id)
@@ -110,7 +110,7 @@ async def region_chain(session: AsyncSession, region_id: uuid.UUID) -> list[Regi
     """The region and the regions above it, the region itself first."""
     step = literal(0, Integer).label("step")
     tree = select(RegionRef.id, RegionRef.parent_id, step).where(RegionRef.id == region_id)
-    cte = tree.cte("region_chain", recursive=True)
+    cte = tree.cte(recursive=True)
     parent = aliased(RegionRef)
     cte = cte.union_all(
         select(parent.id, parent.parent_id, (cte.c.step + 1).label("step"))
