@@ -23,6 +23,5 @@ async def flush_unique(session: AsyncSession, row: Any) -> bool:
     except IntegrityError as exc:
         if getattr(exc.orig, "pgcode", None) != UNIQUE_VIOLATION:
             raise
-        session.expunge(row)
         return False
     return True

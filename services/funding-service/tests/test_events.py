@@ -1,0 +1,130 @@
+"""The events funding-service hears: each applied once, malformed data refused, and what
+they build (member counts, secretary terms, star levels) as the runs and bids read it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import httpx
+
+from service_kit.testing import TestIssuer
+
+from .conftest import Funds, envelope, events_headers
+
+
+class TestInbox:
+    async def test_an_event_is_applied_once(
+        self, funds: Funds, test_issuer: TestIssuer, db: asyncpg.Connection
+    ) -> None:
+        member, organization = uuid.uuid4(), uuid.uuid4()
+        body = envelope(
+            "member.stage.changed",
+            member,
+            {
+                "member_id": str(member),
+                "organization_id": str(organization),
+                "serving_organization_id": str(organization),
+                "from_stage": "probationary_member",
+                "to_stage": "full_member",
+                "effective_on": "2024-05-01",
+            },
+        )
+        headers = events_headers(test_issuer)
+        first = await funds.client.post("/events", json=body, headers=headers)
+        second = await funds.client.post("/events", json=body, headers=headers)
+        assert [first.json()["outcome"], second.json()["outcome"]] == ["handled", "duplicate"]
+        assert await db.fetchval("SELECT count(*) FROM member_period") == 1
+
+    async def test_malformed_data_is_refused_and_nothing_is_kept(
+        self, funding: httpx.AsyncClient, test_issuer: TestIssuer, db: asyncpg.Connection
+    ) -> None:
+        body = envelope("member.secretary_term.changed", "x", {"member_id": "not-a-uuid"})
+        response = await funding.post("/events", json=body, headers=events_headers(test_issuer))
+        assert response.status_code == 422
+        assert response.json()["error"]["code"] == "invalid_event_data"
+        assert await db.fetchval("SELECT count(*) FROM inbox_event") == 0
+
+    async def test_events_need_the_events_scope(
+        self, funding: httpx.AsyncClient, city_admin: dict[str, str]
+    ) -> None:
+        body = envelope("member.stage.changed", "x", {})
+        response = await funding.post("/events", json=body, headers=city_admin)
+        assert response.status_code == 403
+
+
+class TestMemberTimeline:
+    async def test_stages_and_transfers_build_each_day_s_membership(
+        self, funds: Funds, test_issuer: TestIssuer, db: asyncpg.Connection
+    ) -> None:
+        member, first, second = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+        async def stage(to: str, on: str, organization: uuid.UUID) -> None:
+            await funds.event(
+                test_issuer,
+                "member.stage.changed",
+                member,
+                {
+                    "member_id": str(member),
+                    "organization_id": str(organization),
+                    "serving_organization_id": None,
+                    "from_stage": None,
+                    "to_stage": to,
+                    "effective_on": on,
+                },
+            )
+
+        await stage("probationary_member", "2023-01-10", first)
+        await stage("full_member", "2024-01-10", first)
+        await funds.event(
+            test_issuer,
+            "member.transferred",
+            member,
+            {
+                "member_id": str(member),
+                "from_organization_id": str(first),
+                "to_organization_id": str(second),
+                "effective_on": "2024-06-01",
+                "stage": "full_member",
+            },
+        )
+        await stage("left", "2025-01-01", second)
+        rows = await db.fetch(
+            "SELECT organization_id, stage, valid_from::text, valid_to::text FROM member_period "
+            "WHERE member_id = $1 ORDER BY valid_from",
+            member,
+        )
+        assert [tuple(r) for r in rows] == [
+            (first, "probationary_member", "2023-01-10", "2024-01-10"),
+            (first, "full_member", "2024-01-10", "2024-06-01"),
+            (second, "full_member", "2024-06-01", "2025-01-01"),
+        ]
+
+
+class TestStarLevels:
+    async def test_an_older_announcement_never_replaces_a_newer_one(
+        self, funds: Funds, test_issuer: TestIssuer, db: asyncpg.Connection
+    ) -> None:
+        organization = uuid.uuid4()
+        now = datetime.now(UTC)
+        for stars, when in ((4, now), (2, now - timedelta(days=1))):
+            body = envelope(
+                "rating.star_level.changed",
+                organization,
+                {
+                    "subject_kind": "organization",
+                    "subject_id": str(organization),
+                    "stars": stars,
+                    "previous_stars": None,
+                    "valid_from": "2024-01-01",
+                    "valid_until": None,
+                    "showcase": False,
+                },
+            )
+            body["occurred_at"] = when.isoformat()
+            response = await funds.client.post(
+                "/events", json=body, headers=events_headers(test_issuer)
+            )
+            assert response.status_code == 200
+        assert await db.fetchval("SELECT stars FROM star_level") == 4
