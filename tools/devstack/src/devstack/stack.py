@@ -125,6 +125,10 @@ class Stack:
             env[f"{p}DATABASE_URL"] = self.database_url(app)
             subscriptions = event_subscriptions(urls)[app.database]
             env[f"{p}EVENT_SUBSCRIPTIONS"] = json.dumps(subscriptions)
+            # Where the other services answer (ORG_SERVICE_URL …), read by those that call them.
+            for name, url in urls.items():
+                if name != app.database:
+                    env[f"{p}{name.upper()}_SERVICE_URL"] = url
         else:
             env["GATEWAY_ISSUER_KEY_FILE"] = str(self.data_dir / "issuer" / "signing-key.pem")
             for name, url in urls.items():
