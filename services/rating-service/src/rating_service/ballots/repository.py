@@ -4,14 +4,49 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
+from sqlalchemy import and_
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rating_service.ballots.models import Ballot
+from rating_service.campaigns.models import Campaign, CampaignSubject
+from rating_service.evaluators.eligibility import Evaluator, parties_array
+from rating_service.parties import PARTIES, Party
 from service_kit.pagination import KeysetPage, PageParams, keyset_page
+
+
+async def for_ballot(
+    session: AsyncSession,
+    campaign_id: uuid.UUID,
+    member_id: uuid.UUID,
+    evaluator: Evaluator,
+    day: date,
+) -> tuple[Campaign, CampaignSubject | None, list[Party]] | None:
+    """In one statement: the campaign (held with FOR KEY SHARE while the ballot is written, so
+    that closing waits for it and a ballot that waited sees the campaign closed), the member
+    on its roll, and the parties in which the evaluator may evaluate them."""
+    statement = (
+        select(Campaign, CampaignSubject, parties_array(campaign_id, evaluator, day))
+        .outerjoin(
+            CampaignSubject,
+            and_(
+                col(CampaignSubject.campaign_id) == col(Campaign.id),
+                col(CampaignSubject.member_id) == member_id,
+            ),
+        )
+        .where(col(Campaign.id) == campaign_id)
+        .with_for_update(read=True, key_share=True, of=Campaign)
+    )
+    row = (await session.exec(statement)).first()
+    if row is None:
+        return None
+    campaign, subject, holds = row
+    parties = [p for p, h in zip(PARTIES, holds, strict=True) if h and subject is not None]
+    return campaign, subject, parties
 
 
 async def add_once(session: AsyncSession, ballot: Ballot) -> bool:

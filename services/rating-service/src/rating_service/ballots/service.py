@@ -7,20 +7,17 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rating_service.ballots import repository
 from rating_service.ballots.models import Ballot
 from rating_service.ballots.schemas import BallotCast, BallotPublic, EvaluableMember
-from rating_service.campaigns import repository as campaign_repository
 from rating_service.campaigns.models import Campaign, CampaignStatus, CampaignSubject
 from rating_service.campaigns.rules import MAX_SCORE
 from rating_service.campaigns.service import CampaignNotFound
 from rating_service.evaluators.eligibility import (
     Evaluator,
-    eligible_parties,
     evaluable_clause,
     evaluator_hash,
     party_columns,
@@ -134,9 +131,11 @@ async def cast(
 ) -> tuple[Ballot, Campaign]:
     """Cast the caller's ballot for one member, in a party they belong to for that member."""
     at = datetime.now(UTC)
-    campaign = await campaign_repository.get(session, campaign_id, true(), lock="key_share")
-    if campaign is None:
+    evaluator = Evaluator.of(principal)
+    found = await repository.for_ballot(session, campaign_id, data.member_id, evaluator, at.date())
+    if found is None:
         raise CampaignNotFound(details={"id": str(campaign_id)})
+    campaign, subject, parties = found
     check_voting_window(campaign, at)
     if campaign.weights()[data.party.value] == 0:
         raise InvalidBallot(
@@ -146,19 +145,14 @@ async def cast(
             details={"party": data.party.value},
         )
     total = check_scores(campaign, data.scores)
-    subject = await campaign_repository.subject(session, campaign.id, data.member_id)
     if subject is None:
         raise InvalidBallot(
             "This member is not on the campaign's roll.",
             code="member_not_in_campaign",
             details={"member_id": str(data.member_id)},
         )
-    evaluator = Evaluator.of(principal)
     if evaluator.member_id == subject.member_id:
         raise SelfEvaluation(details={"member_id": str(subject.member_id)})
-    parties = await eligible_parties(
-        session, campaign_id=campaign.id, subject=subject, evaluator=evaluator, day=at.date()
-    )
     if data.party not in parties:
         raise EvaluatorNotEligible(
             f"You may not evaluate this member as {data.party.value}: "

@@ -18,9 +18,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, exists, false, or_, true
-from sqlalchemy import select as sql_select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rating_service.campaigns.models import CampaignSecretary, CampaignSubject
 from rating_service.evaluators.models import EvaluatorKind, EvaluatorRegistration
@@ -89,11 +89,13 @@ def party_predicates(
                 CampaignSecretary.member_id == evaluator.member_id,
             )
         )
+        # another row of the roll than the subject's, whatever the query around it holds
+        colleague = aliased(CampaignSubject, name="colleague")
         predicates[Party.members] = exists(
-            select(CampaignSubject.member_id).where(
-                CampaignSubject.campaign_id == campaign_id,
-                CampaignSubject.member_id == evaluator.member_id,
-                CampaignSubject.organization_id == organization_id,
+            select(colleague.member_id).where(
+                colleague.campaign_id == campaign_id,
+                colleague.member_id == evaluator.member_id,
+                colleague.organization_id == organization_id,
             )
         )
     else:
@@ -123,30 +125,6 @@ def party_predicates(
     return {party: and_(not_self, predicates[party]) for party in PARTIES}
 
 
-async def eligible_parties(
-    session: AsyncSession,
-    *,
-    campaign_id: uuid.UUID,
-    subject: CampaignSubject,
-    evaluator: Evaluator,
-    day: date,
-) -> list[Party]:
-    """The parties in which the evaluator may evaluate this member (none: not eligible)."""
-    if evaluator.member_id == subject.member_id:
-        return []
-    predicates = party_predicates(
-        campaign_id,
-        member_id=subject.member_id,
-        organization_id=subject.organization_id,
-        employer_id=subject.employer_id,
-        evaluator=evaluator,
-        day=day,
-    )
-    statement = sql_select(*(predicates[p].label(p.value) for p in PARTIES))
-    row = (await (await session.connection()).execute(statement)).one()
-    return [party for party, holds in zip(PARTIES, row, strict=True) if holds]
-
-
 def evaluable_clause(campaign_id: uuid.UUID, evaluator: Evaluator, day: date) -> Any:
     """SQL on CampaignSubject: members of the campaign this evaluator may evaluate."""
     predicates = party_predicates(
@@ -158,6 +136,11 @@ def evaluable_clause(campaign_id: uuid.UUID, evaluator: Evaluator, day: date) ->
         day=day,
     )
     return or_(*predicates.values())
+
+
+def parties_array(campaign_id: uuid.UUID, evaluator: Evaluator, day: date) -> Any:
+    """SQL: one boolean per party in PARTIES order, for the CampaignSubject row in the query."""
+    return postgresql.array(party_columns(campaign_id, evaluator, day))
 
 
 def party_columns(campaign_id: uuid.UUID, evaluator: Evaluator, day: date) -> list[Any]:
