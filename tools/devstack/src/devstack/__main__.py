@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import demo_data
-from devstack.seed import load_demo, service_token
+from devstack.seed import load_demo, load_demo_members, service_token
 from devstack.stack import Stack, default_apps
 from service_kit.pgcluster import ClusterError, LocalCluster
 
@@ -81,6 +81,7 @@ async def _run(data_dir: Path, base_port: int) -> int:
             os.environ.get("GATEWAY_SERVICE_CLIENT_SECRET", "dev-service-secret"),
         )
         created = await load_demo(stack.url("org"), token)
+        created.update(await load_demo_members(stack.url("member"), token))
         print(_banner(stack, server_url.rsplit("@", 1)[-1], created), flush=True)
         while not stop.is_set():
             try:

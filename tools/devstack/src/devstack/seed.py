@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -143,4 +144,139 @@ async def load_demo(org_url: str, token: str) -> dict[str, int]:
                 "opened_on": "2018-01-01",
             }
             created["venues"] += await _ensure(client, "/venues", str(venue.id), body)
+    return created
+
+
+# The demo branch's people in member-service: member.demo and secretary.demo (the demo
+# accounts), more full members brought in with their history, and one person at each
+# earlier stage of the pipeline. Names, births and ID numbers are invented for the demo.
+_FULL_MEMBERS = (
+    ("member.demo", "19860412"),
+    ("secretary.demo", "19750903"),
+    ("盈科党员甲", "19680115"),
+    ("盈科党员乙", "19790622"),
+    ("盈科党员丙", "19821130"),
+    ("盈科党员丁", "19840308"),
+    ("盈科党员戊", "19880719"),
+    ("盈科党员己", "19910224"),
+    ("盈科党员庚", "19930517"),
+)
+_PIPELINE = (
+    ("盈科预备党员", "19960214", "probationary_member"),
+    ("盈科发展对象", "19970826", "development_target"),
+    ("盈科积极分子", "19980403", "activist"),
+    ("盈科申请人", "20000101", "applicant"),
+)
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def _id_number(birth: str, sequence: int) -> str:
+    """A valid resident ID number of 南关区 (GB 11643 check character)."""
+    first17 = f"220102{birth}{sequence:03d}"
+    total = sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return first17 + "10X98765432"[total % 11]
+
+
+def _member_name(key: str) -> str:
+    account = next((a for a in demo_data.ACCOUNTS if a.username == key), None)
+    return account.name if account else key
+
+
+def _days_ago(days: int) -> str:
+    return (date.today() - timedelta(days=days)).isoformat()
+
+
+async def load_demo_members(member_url: str, token: str) -> dict[str, int]:
+    """Members of the demo branch, its secretary's term, a quota, a post, an activity."""
+    d = demo_data
+    branch = str(d.organization_id(d.DEMO_BRANCH))
+    created = {"members": 0, "secretary_terms": 0}
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=member_url, headers=headers, timeout=30.0) as client:
+        for sequence, (key, birth) in enumerate(_FULL_MEMBERS, start=1):
+            year = 2008 + sequence % 5
+            body = {
+                "name": _member_name(key),
+                "id_number": _id_number(birth, 2 * sequence + 1),
+                "organization_id": branch,
+                "employer_id": str(d.work_target_id("盈科律师事务所")),
+                "stage": "full_member",
+                "applied_on": f"{year}-03-01",
+                "activist_on": f"{year}-09-01",
+                "development_target_on": f"{year + 1}-10-01",
+                "admitted_on": f"{year + 2}-01-15",
+                "full_member_on": f"{year + 3}-01-15",
+            }
+            member_id = str(d.demo_id("member", key))
+            created["members"] += await _ensure(client, "/members", member_id, body)
+        # Days ago each stage was reached, for the stages up to the person's own.
+        days_ago = (
+            ("applied_on", 1500),
+            ("activist_on", 1100),
+            ("development_target_on", 400),
+            ("admitted_on", 120),
+        )
+        depth = {"applicant": 1, "activist": 2, "development_target": 3, "probationary_member": 4}
+        for sequence, (name, birth, stage) in enumerate(_PIPELINE, start=20):
+            body = {
+                "name": name,
+                "id_number": _id_number(birth, 2 * sequence),
+                "organization_id": branch,
+                "stage": stage,
+                **{field: _days_ago(days) for field, days in days_ago[: depth[stage]]},
+            }
+            created["members"] += await _ensure(
+                client, "/members", str(d.demo_id("member", name)), body
+            )
+        terms = await client.get("/secretary-terms", params={"organization_ids": branch})
+        terms.raise_for_status()
+        if not terms.json()["items"]:
+            await _post(
+                client,
+                "/secretary-terms",
+                {
+                    "member_id": str(d.demo_id("member", "secretary.demo")),
+                    "organization_id": branch,
+                    "term_start": "2018-01-15",
+                },
+            )
+            created["secretary_terms"] += 1
+        quota = f"/development-quotas/{date.today().year}/{d.region_id('南关区')}"
+        if (await client.get(quota)).status_code == 404:
+            response = await client.put(
+                quota, json={"allocated": 100, "note": "首先用于没有党员的非公企业"}
+            )
+            response.raise_for_status()
+        member_demo = str(d.demo_id("member", "member.demo"))
+        posts = await client.get("/posts", params={"member_id": member_demo})
+        posts.raise_for_status()
+        if not posts.json()["items"]:
+            await _post(
+                client,
+                f"/members/{member_demo}/posts",
+                {"kind": "integrity", "title": "诚信法律服务窗口", "started_on": "2018-03-01"},
+            )
+        activities = await client.get("/activities", params={"organization_id": branch})
+        activities.raise_for_status()
+        if not activities.json()["items"]:
+            response = await client.post(
+                "/activities",
+                json={
+                    "organization_id": branch,
+                    "kind": "themed_party_day",
+                    "title": "主题党日：亮身份、亮岗位",
+                    "held_on": _days_ago(7),
+                },
+            )
+            response.raise_for_status()
+            await _post(
+                client,
+                f"/activities/{response.json()['id']}/attendance",
+                {
+                    "records": [
+                        {"member_id": str(d.demo_id("member", key)), "status": "present"}
+                        for key, _ in _FULL_MEMBERS
+                    ]
+                },
+            )
     return created

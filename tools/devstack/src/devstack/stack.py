@@ -123,6 +123,9 @@ class Stack:
         )
         if app.database is not None:
             env[f"{p}DATABASE_URL"] = self.database_url(app)
+            # Where the other services answer (org_service_url, …), whatever the ports.
+            for name, url in urls.items():
+                env[f"{p}{name.upper()}_SERVICE_URL"] = url
             subscriptions = event_subscriptions(urls)[app.database]
             env[f"{p}EVENT_SUBSCRIPTIONS"] = json.dumps(subscriptions)
             # Where the other services answer (ORG_SERVICE_URL …), read by those that call them.
