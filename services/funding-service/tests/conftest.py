@@ -23,15 +23,8 @@ from org_service.main import create_app as create_org
 from org_service.settings import OrgSettings
 from service_kit.testing import TestIssuer, app_client, migrated_database, serve_app
 
-SERVICE_SCOPES = [
-    "org:read",
-    "member:read",
-    "rating:read",
-    "funding:read",
-    "funding:write",
-    "funding:admin",
-    "events:deliver",
-]
+# What the gateway's issuer grants services.
+SERVICE_SCOPES = scopes_for(("service",))
 FOUNDED = "2018-01-01"
 THIS_YEAR = date.today().year
 
