@@ -46,7 +46,7 @@ async def page_history(
     statement = select(StarLevel).where(
         StarLevel.subject_kind == kind, StarLevel.subject_id == subject_id, where
     )
-    order: list[Any] = [col(StarLevel.valid_from), col(StarLevel.id)]
+    order: list[Any] = [col(StarLevel.valid_from), col(StarLevel.recorded_at), col(StarLevel.id)]
     return await keyset_page(session, statement, order_by=order, params=params)
 
 
