@@ -196,19 +196,27 @@ async def reset(db_url: str) -> None:
         await connection.close()
 
 
-@pytest.fixture
-async def funding(
+@pytest.fixture(scope="session")
+async def funding_app(
     funding_db_url: str,
     test_issuer: TestIssuer,
     token_endpoint: TokenEndpoint,
     org_url: str,
     city: City,
 ) -> AsyncIterator[httpx.AsyncClient]:
+    """funding-service in process, started once (its database is emptied after each test)."""
     app = create_app(
         funding_settings(funding_db_url, test_issuer, token_endpoint, org_url), configure_logs=False
     )
     async with app_client(app) as client:
         yield client
+
+
+@pytest.fixture
+async def funding(
+    funding_app: httpx.AsyncClient, funding_db_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    yield funding_app
     await reset(funding_db_url)
 
 
