@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC
-from typing import Any, Literal
+from datetime import UTC, date, datetime
+from typing import Any, Literal, Protocol
 
 from member_service.archive.models import GENESIS, ArchiveEntry
 
@@ -25,7 +26,23 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def content(entry: ArchiveEntry) -> bytes:
+class Sealable(Protocol):
+    """The fields of an archive entry its hash covers."""
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    seq: int
+    kind: str
+    occurred_on: date
+    payload: str
+    corrects_id: uuid.UUID | None
+    source: str
+    source_event_id: uuid.UUID | None
+    recorded_at: datetime
+    recorded_by: str
+
+
+def content(entry: Sealable) -> bytes:
     """The bytes an entry's hash covers (after the previous hash)."""
     return canonical_json(
         {
@@ -44,7 +61,7 @@ def content(entry: ArchiveEntry) -> bytes:
     ).encode()
 
 
-def digest(entry: ArchiveEntry, prev_hash: bytes) -> bytes:
+def digest(entry: Sealable, prev_hash: bytes) -> bytes:
     return hashlib.sha256(prev_hash + content(entry)).digest()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -91,3 +92,11 @@ async def chain(session: AsyncSession, member_id: uuid.UUID) -> list[ArchiveEntr
         .order_by(col(ArchiveEntry.seq))
     )
     return list(rows.all())
+
+
+async def insert_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Entries as column values, in one multi-row statement."""
+    if rows:
+        connection = await session.connection()
+        table = ArchiveEntry.__table__  # type: ignore[attr-defined]
+        await connection.execute(table.insert(), list(rows))

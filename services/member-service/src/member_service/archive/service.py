@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from member_service.access import visible_members, writable_members
 from member_service.archive import chain, repository
-from member_service.archive.models import GENESIS, MANUAL_KINDS, ArchiveEntry, EntryKind
+from member_service.archive.models import GENESIS, MANUAL_KINDS, ArchiveEntry, EntryKind, utcnow
 from member_service.archive.schemas import (
     CorrectionIn,
     EntryIn,
@@ -269,31 +270,54 @@ async def _audit(
     )
 
 
+@dataclass
+class NewEntry:
+    """An entry of a chain being started (Sealable), before it becomes a row."""
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    seq: int
+    kind: str
+    occurred_on: date
+    payload: str
+    recorded_by: str
+    recorded_at: datetime
+    corrects_id: uuid.UUID | None = None
+    source: str = SOURCE
+    source_event_id: uuid.UUID | None = None
+
+
 def new_chain(
     member_id: uuid.UUID,
     items: Sequence[tuple[EntryKind, date, dict[str, Any]]],
     *,
     recorded_by: str,
-) -> list[ArchiveEntry]:
-    """The first entries of a member created in this transaction (nobody else can append yet)."""
-    entries: list[ArchiveEntry] = []
+) -> list[dict[str, Any]]:
+    """The first entries of a member created in this transaction (nobody else can append yet),
+    as rows for insert_new_chains."""
+    rows: list[dict[str, Any]] = []
     previous = GENESIS
+    now = utcnow()
     for seq, (kind, occurred_on, payload) in enumerate(items, start=1):
-        entry = _entry(
+        entry = NewEntry(
+            id=uuid.uuid4(),
             member_id=member_id,
             seq=seq,
-            kind=kind,
+            kind=kind.value,
             occurred_on=occurred_on,
-            payload=payload,
+            payload=chain.canonical_json(to_jsonable_python(payload)),
             recorded_by=recorded_by,
-            source=SOURCE,
-            corrects_id=None,
-            source_event_id=None,
-            prev_hash=previous,
+            recorded_at=now,
         )
-        entries.append(entry)
-        previous = entry.hash
-    return entries
+        hashed = chain.digest(entry, previous)
+        rows.append({**vars(entry), "prev_hash": previous, "hash": hashed})
+        previous = hashed
+    return rows
+
+
+async def insert_new_chains(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Write the rows of new_chain (of members created in this transaction) in one statement."""
+    await repository.insert_rows(session, rows)
 
 
 async def on_evaluation_finalized(session: AsyncSession, envelope: EventEnvelope) -> None:

@@ -183,3 +183,17 @@ async def first_of_organizations(
         .order_by(col(Member.organization_id), col(Member.name), col(Member.id))
     )
     return list(rows.all())
+
+
+async def insert_new(
+    session: AsyncSession,
+    *,
+    members: Sequence[dict[str, Any]],
+    versions: Sequence[dict[str, Any]],
+) -> None:
+    """New members and their first versions, one statement per table."""
+    connection = await session.connection()
+    tables = (Member.__table__, MemberVersion.__table__)  # type: ignore[attr-defined]
+    for table, rows in zip(tables, (members, versions), strict=True):
+        if rows:
+            await connection.execute(table.insert(), list(rows))

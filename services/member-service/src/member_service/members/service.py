@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from member_service import policy_keys
 from member_service.access import reach, reaches, visible_members, writable_members
 from member_service.archive import service as archive
-from member_service.archive.models import ArchiveEntry, EntryKind
+from member_service.archive.models import EntryKind
 from member_service.members import repository, rules
 from member_service.members.id_numbers import IdNumber, IdNumberCipher, Sealed, mask, parse
 from member_service.members.models import (
@@ -62,7 +62,7 @@ from member_service.temporal import past_or_today, today
 from service_kit.audit import record_audit
 from service_kit.auth import Principal
 from service_kit.errors import Conflict, Forbidden, NotFound, Unprocessable
-from service_kit.events import EventPublisher
+from service_kit.events import EventPublisher, NewEvent
 from service_kit.pagination import Page, PageParams, encode_cursor
 from service_kit.policy import value_on
 
@@ -132,21 +132,30 @@ def age_on(birth_date: date, day: date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
-def to_public(member: Member, *, cipher: IdNumberCipher, reveal: bool) -> MemberPublic:
-    """The record as the caller may see it: the ID number masked unless `reveal`."""
-    number = cipher.open(sealed_of(member), member.id)
+SEALED_COLUMNS = frozenset({"id_number_key_id", "id_number_nonce", "id_number_ciphertext"})
+
+
+def public_of(values: dict[str, Any], *, cipher: IdNumberCipher, reveal: bool) -> MemberPublic:
+    """The record (its column values) as the caller may see it: the ID number masked unless
+    `reveal`."""
+    sealed = Sealed(
+        values["id_number_key_id"], values["id_number_nonce"], values["id_number_ciphertext"]
+    )
+    number = cipher.open(sealed, values["id"])
     return MemberPublic.model_validate(
         {
-            **member.model_dump(
-                exclude={"id_number_key_id", "id_number_nonce", "id_number_ciphertext"}
-            ),
-            "age": age_on(member.birth_date, today()),
+            **{k: v for k, v in values.items() if k not in SEALED_COLUMNS},
+            "age": age_on(values["birth_date"], today()),
             "id_number": number if reveal else mask(number),
             "id_number_masked": not reveal,
-            "party_standing_since": member.full_member_on,
-            "dispatched": member.serving_organization_id != member.organization_id,
+            "party_standing_since": values["full_member_on"],
+            "dispatched": values["serving_organization_id"] != values["organization_id"],
         }
     )
+
+
+def to_public(member: Member, *, cipher: IdNumberCipher, reveal: bool) -> MemberPublic:
+    return public_of(member.model_dump(), cipher=cipher, reveal=reveal)
 
 
 def public_for(member: Member, cipher: IdNumberCipher, principal: Principal) -> MemberPublic:
@@ -229,11 +238,15 @@ async def latest_step_on(session: AsyncSession, member: Member) -> date:
     return current.valid_from if current is not None else member.applied_on
 
 
-def stage_event(member: Member, from_stage: str | None, to_stage: str, day: date) -> dict[str, Any]:
+def stage_event(
+    member: Member | dict[str, Any], from_stage: str | None, to_stage: str, day: date
+) -> dict[str, Any]:
+    """`data` of member.stage.changed (the agreed contract)."""
+    values = member if isinstance(member, dict) else member.model_dump()
     return {
-        "member_id": str(member.id),
-        "organization_id": str(member.organization_id),
-        "serving_organization_id": str(member.serving_organization_id),
+        "member_id": str(values["id"]),
+        "organization_id": str(values["organization_id"]),
+        "serving_organization_id": str(values["serving_organization_id"]),
         "from_stage": from_stage,
         "to_stage": to_stage,
         "effective_on": day.isoformat(),
@@ -245,10 +258,11 @@ def stage_event(member: Member, from_stage: str | None, to_stage: str, day: date
 
 @dataclass
 class Prepared:
-    """A member ready to be written, with what the write records beside it."""
+    """A member ready to be written (column values, for one multi-row insert per table of a
+    batch), with the versions and stages that the write records beside it."""
 
-    member: Member
-    versions: list[MemberVersion]
+    member: dict[str, Any]
+    versions: list[dict[str, Any]]
     steps: list[tuple[Stage, date]] = field(default_factory=list)
 
 
@@ -316,51 +330,58 @@ def _prepare(
     admitted_on = (
         data.admitted_on if stage in (Stage.probationary_member, Stage.full_member) else None
     )
-    member = Member(
-        id=member_id,
-        name=data.name,
-        gender=number.gender,
-        ethnicity=data.ethnicity,
-        birth_date=number.birth_date,
-        id_number_key_id=sealed.key_id,
-        id_number_nonce=sealed.nonce,
-        id_number_ciphertext=sealed.ciphertext,
-        id_number_hash=cipher.digest(number.value),
-        education=data.education.value if data.education else None,
-        phone=data.phone,
-        employer_id=data.employer_id,
-        stage=stage.value,
-        applied_on=applied_on,
-        activist_on=data.activist_on,
-        development_target_on=data.development_target_on,
-        admitted_on=admitted_on,
-        probation_ends_on=rules.probation_end(admitted_on, None) if admitted_on else None,
-        full_member_on=data.full_member_on,
-        organization_id=data.organization_id,
-        serving_organization_id=serving,
-        origin=(Origin.registered if stage == Stage.applicant else Origin.imported).value,
-    )
+    now = utcnow()
+    member = {
+        "id": member_id,
+        "name": data.name,
+        "gender": number.gender,
+        "ethnicity": data.ethnicity,
+        "birth_date": number.birth_date,
+        "id_number_key_id": sealed.key_id,
+        "id_number_nonce": sealed.nonce,
+        "id_number_ciphertext": sealed.ciphertext,
+        "id_number_hash": cipher.digest(number.value),
+        "education": data.education.value if data.education else None,
+        "phone": data.phone,
+        "employer_id": data.employer_id,
+        "stage": stage.value,
+        "applied_on": applied_on,
+        "activist_on": data.activist_on,
+        "development_target_on": data.development_target_on,
+        "admitted_on": admitted_on,
+        "probation_ends_on": rules.probation_end(admitted_on, None) if admitted_on else None,
+        "probation_extended_months": None,
+        "full_member_on": data.full_member_on,
+        "ended_on": None,
+        "end_reason": None,
+        "organization_id": data.organization_id,
+        "serving_organization_id": serving,
+        "origin": (Origin.registered if stage == Stage.applicant else Origin.imported).value,
+        "created_at": now,
+        "updated_at": now,
+    }
     versions = [
-        MemberVersion(
-            member_id=member_id,
-            valid_from=day,
-            valid_to=steps[i + 1][1] if i + 1 < len(steps) else None,
-            stage=step.value,
-            organization_id=data.organization_id,
-            serving_organization_id=serving,
-        )
+        {
+            "id": uuid.uuid4(),
+            "member_id": member_id,
+            "valid_from": day,
+            "valid_to": steps[i + 1][1] if i + 1 < len(steps) else None,
+            "stage": step.value,
+            "organization_id": data.organization_id,
+            "serving_organization_id": serving,
+        }
         for i, (step, day) in enumerate(steps)
         if i + 1 >= len(steps) or steps[i + 1][1] != day  # two steps of one day: the later one
     ]
     return Prepared(member, versions, steps), number
 
 
-def _chain_for(prepared: Prepared, recorded_by: str) -> list[ArchiveEntry]:
+def _chain_for(prepared: Prepared, recorded_by: str) -> list[dict[str, Any]]:
     """The first archive entries of a new member: one per stage reached."""
     member = prepared.member
-    imported = member.origin == Origin.imported
+    imported = member["origin"] == Origin.imported
     return archive.new_chain(
-        member.id,
+        member["id"],
         [
             (
                 EntryKind.stage_change,
@@ -368,7 +389,7 @@ def _chain_for(prepared: Prepared, recorded_by: str) -> list[ArchiveEntry]:
                 {
                     "from_stage": prepared.steps[i - 1][0].value if i else None,
                     "to_stage": stage.value,
-                    "organization_id": str(member.organization_id),
+                    "organization_id": str(member["organization_id"]),
                     **({"imported": True} if imported else {}),
                 },
             )
@@ -384,20 +405,22 @@ async def _check_references(
     principal: Principal,
     items: Sequence[MemberCreate],
 ) -> None:
-    organizations = {i.organization_id for i in items} | {
-        i.serving_organization_id for i in items if i.serving_organization_id
-    }
-    await references.ensure_organizations(session=session, org=org, ids=sorted(organizations))
-    for item in items:
-        await writable_organization(
-            session, org, principal, item.organization_id, "organization_id"
-        )
-        if item.serving_organization_id and item.serving_organization_id != item.organization_id:
-            await references.active_organization(
-                session=session,
-                org=org,
-                organization_id=item.serving_organization_id,
-                field="serving_organization_id",
+    """Every organization named is known and active, each home one within the caller's reach,
+    every employer a work target (each checked once, however many members name it)."""
+    homes = sorted({i.organization_id for i in items})
+    serving = sorted(
+        {i.serving_organization_id for i in items if i.serving_organization_id} - set(homes)
+    )
+    known = await references.ensure_organizations(session=session, org=org, ids=[*homes, *serving])
+    for field_name, ids in (("organization_id", homes), ("serving_organization_id", serving)):
+        for organization_id in ids:
+            references.check_active(known.get(organization_id), organization_id, field_name)
+    for organization_id in homes:
+        if not await reaches(session, principal, organization_id, writing=True):
+            raise Forbidden(
+                "organization_id: the organization lies outside the part of the city you act for.",
+                code="organization_outside_scope",
+                details={"field": "organization_id", "organization_id": str(organization_id)},
             )
     employers = sorted({i.employer_id for i in items if i.employer_id})
     if employers:
@@ -413,7 +436,7 @@ async def _check_references(
 
 
 async def _check_new(session: AsyncSession, prepared: Sequence[Prepared]) -> None:
-    digests = [p.member.id_number_hash for p in prepared]
+    digests = [p.member["id_number_hash"] for p in prepared]
     if len(set(digests)) != len(digests):
         raise DuplicateIdNumber(
             "The same ID card number appears twice among the members sent.",
@@ -421,7 +444,7 @@ async def _check_new(session: AsyncSession, prepared: Sequence[Prepared]) -> Non
         )
     if await repository.existing_hashes(session, digests):
         raise DuplicateIdNumber(details={"reason": "recorded_already"})
-    ids = [p.member.id for p in prepared]
+    ids = [p.member["id"] for p in prepared]
     if len(set(ids)) != len(ids) or await repository.existing_ids(session, ids):
         raise MemberExists(
             "A member with this id exists already (or an id is repeated among those sent).",
@@ -436,27 +459,37 @@ async def _write_new(
     cipher: IdNumberCipher,
     prepared: Sequence[Prepared],
 ) -> None:
-    session.add_all([p.member for p in prepared])
-    await session.flush()
-    session.add_all([v for p in prepared for v in p.versions])
-    session.add_all([e for p in prepared for e in _chain_for(p, principal.subject)])
+    """One multi-row insert per table, however many members (ORM objects cost more than the
+    rows they write at this volume)."""
+    await repository.insert_new(
+        session,
+        members=[p.member for p in prepared],
+        versions=[v for p in prepared for v in p.versions],
+    )
+    await archive.insert_new_chains(
+        session, [e for p in prepared for e in _chain_for(p, principal.subject)]
+    )
     for p in prepared:
         member = p.member
         await record_audit(
             session,
             principal=principal,
-            action="member.import" if member.origin == Origin.imported else "member.register",
+            action="member.import" if member["origin"] == Origin.imported else "member.register",
             entity_type="member",
-            entity_id=member.id,
-            after=_audit_view(member, cipher),
+            entity_id=member["id"],
+            after=public_of(member, cipher=cipher, reveal=False).model_dump(mode="json"),
         )
-        stage, day = p.steps[-1]
-        await publisher.publish(
-            session,
-            type=STAGE_CHANGED,
-            subject=member.id,
-            data=stage_event(member, None, stage.value, day),
-        )
+    await publisher.publish_many(
+        session,
+        [
+            NewEvent(
+                type=STAGE_CHANGED,
+                subject=p.member["id"],
+                data=stage_event(p.member, None, p.steps[-1][0].value, p.steps[-1][1]),
+            )
+            for p in prepared
+        ],
+    )
 
 
 async def create(
@@ -473,7 +506,7 @@ async def create(
     await _check_references(session, org, principal, [data])
     await _check_new(session, [prepared])
     await _write_new(session, principal, publisher, cipher, [prepared])
-    return public_for(prepared.member, cipher, principal)
+    return public_of(prepared.member, cipher=cipher, reveal=principal.has_scope(PII_SCOPE))
 
 
 async def create_many(
@@ -496,7 +529,7 @@ async def create_many(
     await _check_references(session, org, principal, items)
     await _check_new(session, prepared)
     await _write_new(session, principal, publisher, cipher, prepared)
-    return BulkCreated(ids=[p.member.id for p in prepared])
+    return BulkCreated(ids=[p.member["id"] for p in prepared])
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -122,6 +122,13 @@ async def active_organization(
     ref = (await ensure_organizations(session=session, org=org, ids=[organization_id])).get(
         organization_id
     )
+    return check_active(ref, organization_id, field)
+
+
+def check_active(
+    ref: OrganizationRef | None, organization_id: uuid.UUID, field: str
+) -> OrganizationRef:
+    """The reference, which must exist and be active (else a 422 naming `field`)."""
     if ref is None:
         raise OrganizationUnknown(
             f"{field}: org-service knows no organization with id {organization_id}.",
