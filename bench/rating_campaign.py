@@ -1,7 +1,7 @@
 """rating-service at city scale: a four-party evaluation of 100,000 members with about
-1,000,000 ballots. Ballot submission through the API (sequential latency, then throughput with
-concurrent voters), and closing the campaign beside the plain SQL aggregate that computes the
-same weighted scores.
+1,000,000 ballots. Ballot submission through the API (sequential latency, then throughput
+with concurrent voters, ballot by ballot and by ballot sheets), and closing the campaign
+beside the plain SQL aggregate that computes the same weighted scores.
 
 Run: `make bench-rating` (or `.venv/bin/python bench/rating_campaign.py --size city`).
 
@@ -380,7 +380,8 @@ async def _scenarios(
         )
     )
 
-    # Many voters at once: throughput of the service process.
+    # Many voters at once: throughput of the service process, ballot by ballot and by sheets
+    # (a voter sends all the colleagues they evaluate in one request).
     gate = asyncio.Semaphore(CONCURRENCY)
 
     async def gated(voter: Voter, body: dict[str, Any]) -> float:
@@ -388,19 +389,56 @@ async def _scenarios(
             return await cast(voter, body)
 
     rest = campaign.api[SEQUENTIAL:]
+    singles, by_sheet = rest[: len(rest) // 2], rest[len(rest) // 2 :]
     started = time.perf_counter()
-    concurrent = await asyncio.gather(*(gated(v, b) for v, b in rest))
+    concurrent = await asyncio.gather(*(gated(v, b) for v, b in singles))
     wall = time.perf_counter() - started
     p50, p95, _ = summary(list(concurrent))
     out.append(
         Measurement(
             scenario=f"cast ballots, {CONCURRENCY} voters at once",
             size=size,
-            runs=len(rest),
+            runs=len(singles),
             p50_ms=p50,
             p95_ms=p95,
-            throughput_per_s=len(rest) / wall,
-            extra={"wall_s": round(wall, 1), "concurrency": CONCURRENCY},
+            throughput_per_s=len(singles) / wall,
+            extra={"wall_s": round(wall, 1), "concurrency": CONCURRENCY, "unit": "ballots"},
+        )
+    )
+    sheets: dict[str, tuple[Voter, list[dict[str, Any]]]] = {}
+    for voter, body in by_sheet:
+        sheets.setdefault(voter.subject, (voter, []))[1].append(body)
+    sheet_path = f"/campaigns/{campaign.id}/ballot-sheets"
+
+    async def send_sheet(voter: Voter, ballots: list[dict[str, Any]]) -> float:
+        async with gate:
+            started = time.perf_counter()
+            response = await client.post(
+                sheet_path, json={"ballots": ballots}, headers=headers[voter.subject]
+            )
+            elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 201:
+            raise RuntimeError(f"sheet refused: {response.status_code} {response.text}")
+        return elapsed
+
+    started = time.perf_counter()
+    sheet_t = await asyncio.gather(*(send_sheet(v, b) for v, b in sheets.values()))
+    wall = time.perf_counter() - started
+    p50, p95, _ = summary(list(sheet_t))
+    out.append(
+        Measurement(
+            scenario=f"cast ballot sheets, {CONCURRENCY} voters at once",
+            size=size,
+            runs=len(sheets),
+            p50_ms=p50,
+            p95_ms=p95,
+            throughput_per_s=len(by_sheet) / wall,
+            extra={
+                "wall_s": round(wall, 1),
+                "concurrency": CONCURRENCY,
+                "unit": "ballots",
+                "ballots_per_sheet": round(len(by_sheet) / len(sheets), 1),
+            },
         )
     )
 

@@ -302,4 +302,46 @@ async def test_rule_ballots_cannot_be_traced_to_their_evaluator(
     )
     assert audits
     # who voted in which campaign is audited; for whom and how is not
-    assert {(a.entity_type, a.key) for a in audits} == {("campaign", "party")}
+    assert {(a.entity_type, a.key) for a in audits} == {
+        ("campaign", "parties"),
+        ("campaign", "ballots"),
+    }
+
+
+async def test_rule_a_ballot_sheet_is_taken_whole_or_not_at_all(
+    voting: Voting, tokens: Tokens
+) -> None:
+    masses = tokens.account("masses.a1")
+    path = f"/campaigns/{voting.campaign_id}/ballot-sheets"
+
+    def sheet(*members: str) -> dict[str, Any]:
+        return {
+            "ballots": [
+                {"member_id": str(voting.ids[m]), "party": "masses", "scores": scores(81)}
+                for m in members
+            ]
+        }
+
+    async def mine() -> set[str]:
+        response = await voting.city.rating.get(
+            f"/campaigns/{voting.campaign_id}/ballots/mine", headers=masses
+        )
+        return {i["member_id"] for i in response.json()["items"]}
+
+    before = await mine()
+    outsider = await voting.city.rating.post(path, json=sheet("甲", "戊"), headers=masses)
+    assert refused(outsider, 403, "evaluator_not_eligible")
+    assert outsider.json()["error"]["details"]["member_id"] == str(voting.ids["戊"])
+    twice = await voting.city.rating.post(path, json=sheet("甲", "甲"), headers=masses)
+    assert refused(twice, 422, "member_twice_on_sheet")
+    assert await mine() == before
+    taken = await voting.city.rating.post(path, json=sheet("甲", "书记"), headers=masses)
+    assert taken.status_code == 201, taken.text
+    assert [i["member_id"] for i in taken.json()["items"]] == [
+        str(voting.ids["甲"]),
+        str(voting.ids["书记"]),
+    ]
+    again = await voting.city.rating.post(path, json=sheet("乙", "甲"), headers=masses)
+    assert refused(again, 409, "ballot_already_cast")
+    assert again.json()["error"]["details"]["member_ids"] == [str(voting.ids["甲"])]
+    assert await mine() == before | {str(voting.ids["甲"]), str(voting.ids["书记"])}

@@ -19,45 +19,50 @@ from rating_service.parties import PARTIES, Party
 from service_kit.pagination import KeysetPage, PageParams, keyset_page
 
 
-async def for_ballot(
+async def for_ballots(
     session: AsyncSession,
     campaign_id: uuid.UUID,
-    member_id: uuid.UUID,
+    member_ids: Sequence[uuid.UUID],
     evaluator: Evaluator,
     day: date,
-) -> tuple[Campaign, CampaignSubject | None, list[Party]] | None:
-    """In one statement: the campaign (held with FOR KEY SHARE while the ballot is written, so
-    that closing waits for it and a ballot that waited sees the campaign closed), the member
-    on its roll, and the parties in which the evaluator may evaluate them."""
+) -> tuple[Campaign, dict[uuid.UUID, tuple[CampaignSubject, list[Party]]]] | None:
+    """In one statement: the campaign (held with FOR KEY SHARE while ballots are written, so
+    that closing waits for them and ballots that waited see the campaign closed), the members
+    on its roll, and the parties in which the evaluator may evaluate each of them."""
     statement = (
         select(Campaign, CampaignSubject, parties_array(campaign_id, evaluator, day))
         .outerjoin(
             CampaignSubject,
             and_(
                 col(CampaignSubject.campaign_id) == col(Campaign.id),
-                col(CampaignSubject.member_id) == member_id,
+                col(CampaignSubject.member_id).in_(member_ids),
             ),
         )
         .where(col(Campaign.id) == campaign_id)
         .with_for_update(read=True, key_share=True, of=Campaign)
     )
-    row = (await session.exec(statement)).first()
-    if row is None:
+    rows = (await session.exec(statement)).all()
+    if not rows:
         return None
-    campaign, subject, holds = row
-    parties = [p for p, h in zip(PARTIES, holds, strict=True) if h and subject is not None]
-    return campaign, subject, parties
+    subjects = {
+        subject.member_id: (subject, [p for p, h in zip(PARTIES, holds, strict=True) if h])
+        for _, subject, holds in rows
+        if subject is not None
+    }
+    return rows[0][0], subjects
 
 
-async def add_once(session: AsyncSession, ballot: Ballot) -> bool:
-    """Insert the ballot unless this evaluator has one for this member already (False)."""
+async def add_once(session: AsyncSession, ballots: Sequence[Ballot]) -> set[uuid.UUID]:
+    """Insert the ballots but those whose evaluator has one for the member already; returns
+    the members whose ballots were inserted."""
     statement = (
         insert(Ballot)
-        .values(**ballot.model_dump())
+        .values([b.model_dump() for b in ballots])
         .on_conflict_do_nothing(index_elements=["campaign_id", "member_id", "evaluator_hash"])
-        .returning(col(Ballot.id))
+        .returning(col(Ballot.member_id))
     )
-    return (await session.exec(statement)).first() is not None
+    connection = await session.connection()
+    return set((await connection.execute(statement)).scalars().all())
 
 
 async def page_of_evaluator(
@@ -82,4 +87,5 @@ async def evaluated_by(
         Ballot.evaluator_hash == evaluator_hash,
         col(Ballot.member_id).in_(member_ids),
     )
-    return set((await session.exec(statement)).all())
+    connection = await session.connection()
+    return set((await connection.execute(statement)).scalars().all())

@@ -8,7 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, status
 
 from rating_service.ballots import service
-from rating_service.ballots.schemas import BallotCast, BallotPublic, EvaluableMember
+from rating_service.ballots.schemas import (
+    BallotCast,
+    BallotPublic,
+    BallotSheet,
+    BallotSheetPublic,
+    EvaluableMember,
+)
 from rating_service.ballots.service import BallotKeyDep
 from rating_service.campaigns import service as campaign_service
 from service_kit.auth import Principal, require_scope
@@ -47,10 +53,37 @@ async def cast_ballot(
     One ballot per evaluator, member and campaign; it cannot be changed. The ballot keeps no
     trace of who cast it: the member evaluated and everyone else only ever see aggregates.
     """
-    ballot, campaign = await service.cast(
-        session=session, principal=principal, secret=secret, campaign_id=campaign_id, data=data
+    ballots, campaign = await service.cast(
+        session=session, principal=principal, secret=secret, campaign_id=campaign_id, ballots=[data]
     )
-    return service.to_public(ballot, len(campaign.criteria))
+    return service.to_public(ballots[0], len(campaign.criteria))
+
+
+@router.post(
+    "/ballot-sheets",
+    response_model=BallotSheetPublic,
+    status_code=status.HTTP_201_CREATED,
+    operation_id="cast_ballot_sheet",
+    responses=ERRORS,
+)
+async def cast_ballot_sheet(
+    campaign_id: uuid.UUID,
+    data: BallotSheet,
+    session: SessionDep,
+    principal: VotePrincipal,
+    secret: BallotKeyDep,
+) -> BallotSheetPublic:
+    """Cast up to 100 ballots at once, one per member: all are taken or none (the refusal
+    names the member, e.g. details.member_id or details.member_ids), under the same rules as
+    a single ballot."""
+    ballots, campaign = await service.cast(
+        session=session,
+        principal=principal,
+        secret=secret,
+        campaign_id=campaign_id,
+        ballots=data.ballots,
+    )
+    return BallotSheetPublic(items=[service.to_public(b, len(campaign.criteria)) for b in ballots])
 
 
 @router.get(

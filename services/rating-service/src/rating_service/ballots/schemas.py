@@ -21,6 +21,17 @@ class BallotCast(BaseModel):
     )
 
 
+MAX_SHEET = 100
+
+
+class BallotSheet(BaseModel):
+    """Ballots one evaluator casts at once (a form with all the colleagues to evaluate)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ballots: list[BallotCast] = Field(min_length=1, max_length=MAX_SHEET)
+
+
 class BallotPublic(BaseModel):
     """A ballot as its own evaluator sees it (nobody else ever sees who cast it)."""
 
@@ -29,6 +40,10 @@ class BallotPublic(BaseModel):
     party: Party
     scores: dict[str, int]
     score: float = Field(description="the mean of the criterion scores, to two decimals")
+
+
+class BallotSheetPublic(BaseModel):
+    items: list[BallotPublic]
 
 
 class EvaluableMember(BaseModel):

@@ -121,22 +121,32 @@ def check_scores(campaign: Campaign, scores: dict[str, int]) -> int:
     return sum(scores.values())
 
 
-async def cast(
-    *,
-    session: AsyncSession,
-    principal: Principal,
-    secret: bytes,
-    campaign_id: uuid.UUID,
+def _not_eligible(data: BallotCast, parties: list[Party]) -> EvaluatorNotEligible:
+    return EvaluatorNotEligible(
+        f"You may not evaluate this member as {data.party.value}: "
+        + (
+            f"you may as {', '.join(p.value for p in parties)}."
+            if parties
+            else "the secretary of their organization, members of the same organization, "
+            "the registered owner of their employer and the masses registered for their "
+            "organization may."
+        ),
+        details={
+            "member_id": str(data.member_id),
+            "party": data.party.value,
+            "eligible_parties": [p.value for p in parties],
+        },
+    )
+
+
+def _ballot(
+    campaign: Campaign,
+    subjects: dict[uuid.UUID, tuple[CampaignSubject, list[Party]]],
+    evaluator: Evaluator,
+    hashed: str,
     data: BallotCast,
-) -> tuple[Ballot, Campaign]:
-    """Cast the caller's ballot for one member, in a party they belong to for that member."""
-    at = datetime.now(UTC)
-    evaluator = Evaluator.of(principal)
-    found = await repository.for_ballot(session, campaign_id, data.member_id, evaluator, at.date())
-    if found is None:
-        raise CampaignNotFound(details={"id": str(campaign_id)})
-    campaign, subject, parties = found
-    check_voting_window(campaign, at)
+) -> Ballot:
+    """One ballot of the sheet, checked: party weighted, scores, roll, self, eligibility."""
     if campaign.weights()[data.party.value] == 0:
         raise InvalidBallot(
             f"This campaign gives the {data.party.value} party no weight; it takes no "
@@ -145,46 +155,68 @@ async def cast(
             details={"party": data.party.value},
         )
     total = check_scores(campaign, data.scores)
-    if subject is None:
+    if data.member_id not in subjects:
         raise InvalidBallot(
             "This member is not on the campaign's roll.",
             code="member_not_in_campaign",
             details={"member_id": str(data.member_id)},
         )
+    subject, parties = subjects[data.member_id]
     if evaluator.member_id == subject.member_id:
         raise SelfEvaluation(details={"member_id": str(subject.member_id)})
     if data.party not in parties:
-        raise EvaluatorNotEligible(
-            f"You may not evaluate this member as {data.party.value}: "
-            + (
-                f"you may as {', '.join(p.value for p in parties)}."
-                if parties
-                else "the secretary of their organization, members of the same organization, "
-                "the registered owner of their employer and the masses registered for their "
-                "organization may."
-            ),
-            details={"party": data.party.value, "eligible_parties": [p.value for p in parties]},
-        )
-    ballot = Ballot(
+        raise _not_eligible(data, parties)
+    return Ballot(
         campaign_id=campaign.id,
         member_id=subject.member_id,
         party=data.party.value,
-        evaluator_hash=evaluator_hash(secret, campaign.id, evaluator),
+        evaluator_hash=hashed,
         scores=dict(data.scores),
         total=total,
     )
-    if not await repository.add_once(session, ballot):
-        raise BallotAlreadyCast(details={"member_id": str(subject.member_id)})
-    # Who voted in which campaign is kept; for whom and how is not.
+
+
+async def cast(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    secret: bytes,
+    campaign_id: uuid.UUID,
+    ballots: list[BallotCast],
+) -> tuple[list[Ballot], Campaign]:
+    """Cast the caller's ballots (one member each, in a party they belong to for that member):
+    all of them, or none when one is refused; the refusal names the member."""
+    at = datetime.now(UTC)
+    members = [b.member_id for b in ballots]
+    if len(set(members)) != len(members):
+        raise InvalidBallot(
+            "A sheet holds one ballot per member.",
+            code="member_twice_on_sheet",
+            details={"member_ids": sorted({str(m) for m in members if members.count(m) > 1})},
+        )
+    evaluator = Evaluator.of(principal)
+    found = await repository.for_ballots(session, campaign_id, members, evaluator, at.date())
+    if found is None:
+        raise CampaignNotFound(details={"id": str(campaign_id)})
+    campaign, subjects = found
+    check_voting_window(campaign, at)
+    hashed = evaluator_hash(secret, campaign.id, evaluator)
+    rows = [_ballot(campaign, subjects, evaluator, hashed, data) for data in ballots]
+    inserted = await repository.add_once(session, rows)
+    if len(inserted) != len(rows):
+        cast_before = [str(b.member_id) for b in rows if b.member_id not in inserted]
+        raise BallotAlreadyCast(details={"member_ids": cast_before})
+    # Who voted in which campaign, and in which parties, is kept; for whom and how is not.
+    parties = sorted({b.party for b in rows})
     await record_audit(
         session,
         principal=principal,
         action="ballot.cast",
         entity_type="campaign",
         entity_id=campaign.id,
-        after={"party": data.party.value},
+        after={"parties": parties, "ballots": len(rows)},
     )
-    return ballot, campaign
+    return rows, campaign
 
 
 async def mine(
