@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Result, and_, case, func, select, text
+from sqlalchemy import Result, and_, case, func, select, text, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.sql import Select
 from sqlmodel import col
@@ -152,14 +152,18 @@ async def total(session: AsyncSession, *, day: date, anchor_path: str) -> Counts
 async def every_region(session: AsyncSession, *, day: date) -> list[Counts]:
     """Figures of every region on `day`, each rolled up its subtree, in one pass."""
     t = _targets_on(day, None)
-    # one row per ancestor prefix of each target's region (functions in FROM are lateral)
-    prefix_len = func.generate_series(SEGMENT, func.length(t.c.region_path), SEGMENT).column_valued(
-        "prefix_len"
+    # one row per ancestor prefix of each target's region
+    prefixes = (
+        func.generate_series(SEGMENT, func.length(t.c.region_path), SEGMENT)
+        .table_valued("len")
+        .render_derived(name="prefixes")
+        .lateral()
     )
     groups = (
-        select(func.left(t.c.region_path, prefix_len).label("prefix"))
+        select(func.left(t.c.region_path, prefixes.c.len).label("prefix"))
         .add_columns(*_counts(t))
         .select_from(t)
+        .join(prefixes, true())
         .group_by(text("1"))
         .subquery("g")
     )
