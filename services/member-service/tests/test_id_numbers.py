@@ -296,3 +296,36 @@ class TestIdNumbersOverHttp:
         async with app_client(rotated) as client:
             refused = await client.post("/id-number-keys/re-encrypt", headers=secretary)
             assert refused.status_code == 403
+
+
+class TestCorrection:
+    async def test_a_mistyped_id_number_is_corrected_with_pii_scope(
+        self, members: Members, client: httpx.AsyncClient, city: City
+    ) -> None:
+        created = await members.create(id_number=id_number(date(1980, 1, 1), sequence=11))
+        right = id_number(date(1981, 2, 2), sequence=12)
+        secretary = await client.patch(
+            f"/members/{created['id']}",
+            json={"id_number": right},
+            headers=city.secretary("盈科律所党支部"),
+        )
+        assert secretary.status_code == 403
+        fixed = await client.patch(
+            f"/members/{created['id']}", json={"id_number": right}, headers=city.admin()
+        )
+        assert fixed.status_code == 200, fixed.text
+        assert (fixed.json()["id_number"], fixed.json()["birth_date"], fixed.json()["gender"]) == (
+            right,
+            "1981-02-02",
+            "female",
+        )
+        found = await client.post(
+            "/members/lookup", json={"id_number": right}, headers=city.admin()
+        )
+        assert found.json()["id"] == created["id"]
+        other = await members.create(id_number=id_number(date(1982, 3, 3)))
+        taken = await client.patch(
+            f"/members/{other['id']}", json={"id_number": right}, headers=city.admin()
+        )
+        assert taken.status_code == 409
+        assert error_code(taken) == "duplicate_id_number"

@@ -189,7 +189,7 @@ async def update_member(
     org: OrgDep,
     cipher: CipherDep,
 ) -> MemberPublic:
-    """Change name, ethnicity, education, phone or employer."""
+    """Change name, ethnicity, education, phone or employer; correct a mistyped ID number."""
     return await service.update(
         session=session,
         principal=principal,

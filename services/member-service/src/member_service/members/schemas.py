@@ -68,6 +68,13 @@ class MemberUpdate(BaseModel):
     education: Education | None = None
     phone: Phone | None = None
     employer_id: uuid.UUID | None = None
+    id_number: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="a mistyped ID number corrected (needs member:pii); birth date and gender "
+        "follow it",
+    )
 
 
 class MemberPublic(MemberBase):

@@ -692,11 +692,13 @@ async def update(
     member_id: uuid.UUID,
     data: MemberUpdate,
 ) -> MemberPublic:
-    """Change the record's descriptive fields (name, ethnicity, education, phone, employer)."""
+    """Change the record's descriptive fields, or correct its ID number (member:pii)."""
     member = await for_write(session=session, principal=principal, member_id=member_id)
     changes = data.model_dump(exclude_unset=True)
-    if "name" in changes and changes["name"] is None:
-        raise Unprocessable("name cannot be cleared.", code="name_required")
+    for required in ("name", "id_number"):
+        if required in changes and changes[required] is None:
+            raise Unprocessable(f"{required} cannot be cleared.", code=f"{required}_required")
+    corrected = changes.pop("id_number", None)
     if changes.get("employer_id") is not None:
         employer = changes["employer_id"]
         if not await org.work_targets([employer]):
@@ -705,6 +707,8 @@ async def update(
                 details={"field": "employer_id"},
             )
     before = _audit_view(member, cipher)
+    if corrected is not None:
+        await _correct_id_number(session, principal, cipher, member, corrected)
     for name, value in changes.items():
         setattr(member, name, value.value if hasattr(value, "value") else value)
     member.updated_at = utcnow()
@@ -720,6 +724,31 @@ async def update(
         after=_audit_view(member, cipher),
     )
     return public_for(member, cipher, principal)
+
+
+async def _correct_id_number(
+    session: AsyncSession,
+    principal: Principal,
+    cipher: IdNumberCipher,
+    member: Member,
+    raw: str,
+) -> None:
+    """A mistyped ID number replaced: sealed and hashed anew, birth date and gender with it."""
+    principal.require_scope(PII_SCOPE)
+    number = parse(raw, today=today())
+    rules.check_applicant_age(number.birth_date, member.applied_on)
+    digest = cipher.digest(number.value)
+    if digest == member.id_number_hash:
+        return
+    if await repository.existing_hashes(session, [digest]):
+        raise DuplicateIdNumber(details={"reason": "recorded_already"})
+    sealed = cipher.seal(number.value, member.id)
+    member.id_number_key_id = sealed.key_id
+    member.id_number_nonce = sealed.nonce
+    member.id_number_ciphertext = sealed.ciphertext
+    member.id_number_hash = digest
+    member.birth_date = number.birth_date
+    member.gender = number.gender
 
 
 async def _admit(
