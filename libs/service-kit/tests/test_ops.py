@@ -40,7 +40,7 @@ class TestReadiness:
         response = await probe.get("/readyz")
         assert response.status_code == 200
         assert response.json() == {"status": "ok", "migration": head_revision(MIGRATIONS_DIR)}
-        assert response.json()["migration"] == "kit_0001"
+        assert response.json()["migration"] == "kit_0002"
 
     async def test_readyz_is_503_migrations_pending_on_an_unmigrated_database(
         self, pg_server_url: str, test_issuer: TestIssuer
@@ -58,7 +58,7 @@ class TestReadiness:
         assert response.status_code == 503
         error = response.json()["error"]
         assert error["code"] == "migrations_pending"
-        assert error["details"] == {"current": None, "head": "kit_0001"}
+        assert error["details"] == {"current": None, "head": "kit_0002"}
 
     async def test_readyz_is_503_when_the_database_is_unreachable(
         self, test_issuer: TestIssuer

@@ -48,7 +48,7 @@ class TestMigrateCommand:
                 await connection.close()
         finally:
             await drop_database(pg_server_url, name)
-        assert version == "kit_0001"
+        assert version == "kit_0002"
         assert {t["tablename"] for t in tables} >= {
             "audit_record",
             "outbox_event",
