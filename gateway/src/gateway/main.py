@@ -7,13 +7,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from strawberry.fastapi import GraphQLRouter
+from prometheus_client import Counter
 
-from gateway.context import get_context
+from gateway.context import Unauthenticated, get_context
+from gateway.endpoint import GatewayRouter, unauthenticated
 from gateway.issuer import Issuer, issuer_router
+from gateway.persisted import PersistedQueries
+from gateway.schema.limits import Limits
 from gateway.schema.root import build_schema
 from gateway.settings import GatewaySettings
-from gateway.upstream import ServiceClient
+from gateway.upstream import CircuitBreaker, ServiceClient
 from service_kit.app import ERROR_RESPONSES
 from service_kit.auth import TokenVerifier
 from service_kit.errors import install_error_handlers
@@ -21,6 +24,13 @@ from service_kit.http import HttpClient
 from service_kit.logs import configure_logging
 from service_kit.ops import install_ops
 from service_kit.tokens import SigningKey
+
+SERVICES = {
+    "org": "org-service",
+    "member": "member-service",
+    "funding": "funding-service",
+    "rating": "rating-service",
+}
 
 
 def create_app(given: GatewaySettings | None = None, *, configure_logs: bool = True) -> FastAPI:
@@ -33,10 +43,19 @@ def create_app(given: GatewaySettings | None = None, *, configure_logs: bool = T
         http = HttpClient.from_settings(settings)
         app.state.http = http
         app.state.services = {
-            "org": ServiceClient("org-service", settings.org_service_url, http),
-            "member": ServiceClient("member-service", settings.member_service_url, http),
-            "funding": ServiceClient("funding-service", settings.funding_service_url, http),
-            "rating": ServiceClient("rating-service", settings.rating_service_url, http),
+            key: ServiceClient(
+                name,
+                getattr(settings, f"{key}_service_url"),
+                http,
+                timeout=settings.service_timeout(key),
+                breaker=CircuitBreaker(
+                    settings.circuit_breaker_failures, settings.circuit_breaker_cooldown_seconds
+                ),
+                observe=lambda service, method, outcome: upstream_calls.labels(
+                    service, method, outcome
+                ).inc(),
+            )
+            for key, name in SERVICES.items()
         }
         try:
             yield
@@ -53,11 +72,31 @@ def create_app(given: GatewaySettings | None = None, *, configure_logs: bool = T
         settings = settings.model_copy(update={"auth_jwks": json.dumps(issuer.key.jwks())})
     app.state.token_verifier = TokenVerifier.from_settings(settings)
     install_error_handlers(app)
+    app.add_exception_handler(Unauthenticated, unauthenticated)
     install_ops(app, settings.service_name, None)
-    graphql = GraphQLRouter(
-        build_schema(settings.max_query_depth),
+    upstream_calls = Counter(
+        "gateway_upstream_requests_total",
+        "Calls from the gateway to the services, by service, method and outcome",
+        ["service", "method", "outcome"],
+        registry=app.state.metrics.registry,
+    )
+    schema = build_schema(
+        Limits(
+            max_depth=settings.max_query_depth,
+            max_cost=settings.max_query_cost,
+            max_aliases=settings.max_aliases,
+            introspection=settings.introspection,
+        ),
+        max_tokens=settings.max_tokens,
+    )
+    graphql = GatewayRouter(
+        schema,
+        persisted=PersistedQueries.load(
+            settings.persisted_queries_dir, only=settings.persisted_queries_only
+        ),
+        max_request_bytes=settings.max_request_bytes,
         context_getter=get_context,
-        graphql_ide="graphiql" if settings.graphql_ide else None,
+        graphql_ide="graphiql" if settings.ide_enabled else None,
     )
     app.include_router(graphql, prefix="/graphql")
     return app

@@ -51,7 +51,7 @@ class GatewaySettings(KitSettings):
     max_query_depth: int = 12
     # Estimated items a query may touch: a field costs 1, a connection's selection
     # counts `first` times (gateway.schema.limits).
-    max_query_cost: int = 25_000
+    max_query_cost: int = 50_000
     max_aliases: int = 30
     max_tokens: int = 5_000
     max_request_bytes: int = 65_536

@@ -118,4 +118,4 @@ async def work_target_page(info: strawberry.Info, params: dict[str, Any]) -> Con
     page = await info.context.services["org"].get(
         "/work-targets", bearer=info.context.token, params=params
     )
-    return connection(page, WorkTarget.from_rest)  # type: ignore[no-any-return]
+    return connection(page, WorkTarget.from_rest)

@@ -21,10 +21,22 @@ class GatewayError(Exception):
         self.code = code
 
 
+def request_error_code(error: GraphQLError) -> str:
+    """The code of an error in the request itself (found before anything ran)."""
+    message = error.message
+    if "Document contains more than" in message:
+        return "query_too_large"
+    if message.startswith("Syntax Error"):
+        return "graphql_parse_failed"
+    if message.startswith("Variable '$"):
+        return "invalid_variables"
+    return "graphql_validation_failed"
+
+
 def shape(error: GraphQLError) -> GraphQLError:
     original = error.original_error
-    if original is None:
-        extensions = {"code": "graphql_validation_failed", **(error.extensions or {})}
+    if original is None or (error.path is None and error.message.startswith("Variable '$")):
+        extensions = {"code": request_error_code(error), **(error.extensions or {})}
         return GraphQLError(
             error.message, error.nodes, error.source, error.positions, error.path, None, extensions
         )

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from gateway.schema.common import MAX_FIRST, Connection, connection
+from gateway.schema.common import Connection, check_first, connection, iso
 from gateway.schema.coverage import WorkTarget, work_target_page
-from gateway.schema.errors import GatewayError
 from gateway.schema.places import Region
+
+if TYPE_CHECKING:
+    from gateway.schema.funding import FundingBalance
+    from gateway.schema.members import Member, MemberCounts, MemberStage, SecretaryTerm
+    from gateway.schema.ratings import Campaign, StarLevel
+
+LazyMember = Annotated["Member", strawberry.lazy("gateway.schema.members")]
+LazyMemberStage = Annotated["MemberStage", strawberry.lazy("gateway.schema.members")]
+LazyMemberCounts = Annotated["MemberCounts", strawberry.lazy("gateway.schema.members")]
+LazySecretaryTerm = Annotated["SecretaryTerm", strawberry.lazy("gateway.schema.members")]
+LazyStarLevel = Annotated["StarLevel", strawberry.lazy("gateway.schema.ratings")]
+LazyCampaign = Annotated["Campaign", strawberry.lazy("gateway.schema.ratings")]
+LazyFundingBalance = Annotated["FundingBalance", strawberry.lazy("gateway.schema.funding")]
 
 
 @strawberry.enum
@@ -44,11 +56,6 @@ class JointMode(Enum):
     AREA = "area"
     INDUSTRY = "industry"
     LEADING_ENTERPRISE = "leading_enterprise"
-
-
-def check_first(first: int) -> None:
-    if first < 1 or first > MAX_FIRST:
-        raise GatewayError("page_size_too_large", f"first must be between 1 and {MAX_FIRST}.")
 
 
 @strawberry.type
@@ -96,7 +103,7 @@ class Organization:
             bearer=info.context.token,
             params={"parent_id": str(self.id), "limit": first, "after": after},
         )
-        return connection(page, Organization.from_rest)  # type: ignore[no-any-return]
+        return connection(page, Organization.from_rest)
 
     @strawberry.field(description="Work targets this organization covers on a day.")
     async def work_targets(
@@ -116,6 +123,80 @@ class Organization:
                 "as_of": as_of.isoformat() if as_of else None,
             },
         )
+
+    @strawberry.field(
+        description="Members whose membership relation (home organization) this is, by name. "
+        "The first page of many organizations is loaded in one call to member-service."
+    )
+    async def members(
+        self,
+        info: strawberry.Info,
+        first: int = 50,
+        after: str | None = None,
+        stage: LazyMemberStage | None = None,
+    ) -> Connection[LazyMember] | None:
+        from gateway.schema.members import Member
+
+        check_first(first)
+        stage_value = stage.value if stage else None
+        if after is None:
+            page = await info.context.loaders.first_members.load((str(self.id), first, stage_value))
+        else:
+            page = await info.context.services["member"].get(
+                "/members",
+                bearer=info.context.token,
+                params={
+                    "organization_id": str(self.id),
+                    "limit": first,
+                    "after": after,
+                    "stage": stage_value,
+                },
+            )
+        return connection(page or {"items": []}, Member.from_rest)
+
+    @strawberry.field(description="Full and probationary members on a day (default today).")
+    async def member_counts(
+        self, info: strawberry.Info, as_of: datetime.date | None = None
+    ) -> LazyMemberCounts | None:
+        from gateway.schema.members import MemberCounts
+
+        data = await info.context.loaders.member_counts.load((str(self.id), iso(as_of)))
+        return MemberCounts.from_rest(data) if data else None
+
+    @strawberry.field(description="The secretary's term running today (null: none).")
+    async def secretary(self, info: strawberry.Info) -> LazySecretaryTerm | None:
+        from gateway.schema.members import SecretaryTerm
+
+        data = await info.context.loaders.secretary.load(str(self.id))
+        return SecretaryTerm.from_rest(data) if data else None
+
+    @strawberry.field(description="The star level in force (null: not rated yet).")
+    async def star_rating(self, info: strawberry.Info) -> LazyStarLevel | None:
+        from gateway.schema.ratings import StarLevel
+
+        data = await info.context.loaders.organization_star_level.load(str(self.id))
+        return StarLevel.from_rest(data) if data else None
+
+    @strawberry.field(description="The organization's own funds and collected dues, in fen.")
+    async def funding_balance(self, info: strawberry.Info) -> LazyFundingBalance | None:
+        from gateway.schema.funding import FundingBalance
+
+        accounts = await info.context.loaders.organization_accounts.load(str(self.id))
+        return FundingBalance.from_rest(str(self.id), accounts)
+
+    @strawberry.field(description="Four-party evaluation campaigns over this organization.")
+    async def campaigns(
+        self, info: strawberry.Info, first: int = 20, after: str | None = None
+    ) -> Connection[LazyCampaign] | None:
+        from gateway.schema.ratings import Campaign
+
+        check_first(first)
+        page = await info.context.services["rating"].get(
+            "/campaigns",
+            bearer=info.context.token,
+            params={"organization_id": str(self.id), "limit": first, "after": after},
+        )
+        return connection(page, Campaign.from_rest)
 
     @classmethod
     def from_rest(cls, data: dict[str, Any]) -> Organization:
