@@ -468,7 +468,9 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("admin.city", ("city_admin",), "市非公党工委管理员", region=CITY),
     DemoAccount("admin.nanguan", ("district_admin",), "南关区非公党工委管理员", region="南关区"),
     DemoAccount("admin.erdao", ("district_admin",), "二道区非公党工委管理员", region="二道区"),
-    DemoAccount("secretary.demo", ("secretary",), "盈科律所支部书记", organization=DEMO_BRANCH),
+    DemoAccount(
+        "secretary.demo", ("secretary",), "盈科律所支部书记", organization=DEMO_BRANCH, member=True
+    ),
     DemoAccount("member.demo", ("member",), "盈科律所党员", organization=DEMO_BRANCH, member=True),
 )
 
