@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rating_service.ballots.models import Ballot
 from rating_service.campaigns.models import Campaign, CampaignSubject
-from rating_service.evaluators.eligibility import Evaluator, parties_array
+from rating_service.evaluators.eligibility import Evaluator, evaluable_clause, parties_array
 from rating_service.parties import PARTIES, Party
 from service_kit.pagination import KeysetPage, PageParams, keyset_page
 
@@ -89,3 +89,43 @@ async def evaluated_by(
     )
     connection = await session.connection()
     return set((await connection.execute(statement)).scalars().all())
+
+
+async def page_evaluable(
+    session: AsyncSession,
+    params: PageParams,
+    campaign_id: uuid.UUID,
+    evaluator: Evaluator,
+    day: date,
+    *,
+    organization_id: uuid.UUID | None = None,
+) -> KeysetPage:
+    """Members on the campaign's roll the evaluator may evaluate, by organization."""
+    statement = select(CampaignSubject).where(
+        CampaignSubject.campaign_id == campaign_id, evaluable_clause(campaign_id, evaluator, day)
+    )
+    if organization_id is not None:
+        statement = statement.where(CampaignSubject.organization_id == organization_id)
+    order: list[Any] = [col(CampaignSubject.organization_id), col(CampaignSubject.member_id)]
+    return await keyset_page(session, statement, order_by=order, params=params)
+
+
+async def parties_of(
+    session: AsyncSession,
+    campaign_id: uuid.UUID,
+    member_ids: Sequence[uuid.UUID],
+    evaluator: Evaluator,
+    day: date,
+) -> dict[uuid.UUID, list[Party]]:
+    """For each member, the parties in which the evaluator may evaluate them."""
+    if not member_ids:
+        return {}
+    statement = select(CampaignSubject.member_id, parties_array(campaign_id, evaluator, day)).where(
+        CampaignSubject.campaign_id == campaign_id,
+        col(CampaignSubject.member_id).in_(member_ids),
+    )
+    rows = (await session.exec(statement)).all()
+    return {
+        member_id: [p for p, h in zip(PARTIES, holds, strict=True) if h]
+        for member_id, holds in rows
+    }

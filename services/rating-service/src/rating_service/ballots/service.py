@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rating_service.ballots import repository
@@ -18,15 +17,13 @@ from rating_service.campaigns.rules import MAX_SCORE
 from rating_service.campaigns.service import CampaignNotFound
 from rating_service.evaluators.eligibility import (
     Evaluator,
-    evaluable_clause,
     evaluator_hash,
-    party_columns,
 )
-from rating_service.parties import PARTIES, Party, Stage
+from rating_service.parties import Party, Stage
 from service_kit.audit import record_audit
 from service_kit.auth import Principal
 from service_kit.errors import Conflict, Forbidden, Unprocessable
-from service_kit.pagination import KeysetPage, PageParams, keyset_page
+from service_kit.pagination import KeysetPage, PageParams
 
 
 class CampaignClosed(Conflict):
@@ -244,28 +241,18 @@ async def evaluable(
     """Members of the campaign the caller may evaluate, with their parties and progress."""
     evaluator = Evaluator.of(principal)
     day = date.today()
-    statement = select(CampaignSubject).where(
-        CampaignSubject.campaign_id == campaign.id, evaluable_clause(campaign.id, evaluator, day)
+    result = await repository.page_evaluable(
+        session, page, campaign.id, evaluator, day, organization_id=organization_id
     )
-    if organization_id is not None:
-        statement = statement.where(CampaignSubject.organization_id == organization_id)
-    order: list[Any] = [col(CampaignSubject.organization_id), col(CampaignSubject.member_id)]
-    result = await keyset_page(session, statement, order_by=order, params=page)
     subjects: list[CampaignSubject] = result.rows
     ids = [s.member_id for s in subjects]
-    parties: dict[uuid.UUID, list[Party]] = {}
-    if ids:
-        rows = await session.exec(
-            select(CampaignSubject.member_id, *party_columns(campaign.id, evaluator, day)).where(
-                CampaignSubject.campaign_id == campaign.id,
-                col(CampaignSubject.member_id).in_(ids),
-            )
-        )
-        weights = campaign.weights()
-        for member_id, *holds in rows.all():
-            parties[member_id] = [
-                p for p, h in zip(PARTIES, holds, strict=True) if h and weights[p.value] > 0
-            ]
+    weights = campaign.weights()
+    parties = {
+        member_id: [p for p in held if weights[p.value] > 0]
+        for member_id, held in (
+            await repository.parties_of(session, campaign.id, ids, evaluator, day)
+        ).items()
+    }
     hashed = evaluator_hash(secret, campaign.id, evaluator)
     done = await repository.evaluated_by(session, campaign.id, hashed, ids) if ids else set()
     items = [
