@@ -55,17 +55,8 @@ async def ledger_sums(db: asyncpg.Connection) -> tuple[int, int, int]:
     return int(row["income"]), int(row["spent"]), int(row["count"])
 
 
-def column_index(ref: str) -> int:
-    letters = re.match(r"[A-Z]+", ref)
-    assert letters is not None
-    index = 0
-    for letter in letters.group():
-        index = index * 26 + ord(letter) - 64
-    return index - 1
-
-
 def xlsx_rows(content: bytes) -> list[list[str]]:
-    """The sheet's rows, each as wide as its last cell (cells left out read as empty)."""
+    """The sheet's rows, each cell in order (an empty cell reads as "")."""
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         assert archive.testzip() is None
         names = set(archive.namelist())
@@ -74,13 +65,13 @@ def xlsx_rows(content: bytes) -> list[list[str]]:
         sheet = ElementTree.fromstring(archive.read("xl/worksheets/sheet1.xml"))  # noqa: S314
     rows = []
     for row in sheet.iterfind(".//m:row", NS):
-        cells: dict[int, str] = {}
+        cells = []
         for cell in row.iterfind("m:c", NS):
-            text = cell.find("m:is/m:t", NS)
-            value = text if text is not None else cell.find("m:v", NS)
-            assert value is not None
-            cells[column_index(cell.attrib["r"])] = value.text or ""
-        rows.append([cells.get(i, "") for i in range(max(cells) + 1)])
+            value = cell.find("m:is/m:t", NS)
+            if value is None:
+                value = cell.find("m:v", NS)
+            cells.append("" if value is None else value.text or "")
+        rows.append(cells)
     return rows
 
 
@@ -165,6 +156,29 @@ class TestLedgerLines:
         amounts = [line["amount_fen"] for line in page["items"]]
         assert amounts == [555_555, -33_333, 33_333, -7]
         assert {line["budget_line"] for line in page["items"]} == {"venue_funds"}
+
+
+class TestAwkwardText:
+    async def test_memos_with_markup_quotes_and_control_characters_survive(
+        self, funds: Funds, finance_bureau: dict[str, str]
+    ) -> None:
+        budget = await funds.budget("南关区", "venue_funds", 1_000)
+        payee = await funds.payee("<供应商> & 子")
+        memo = 'A&B <c> "引号", 换\n行\x01'
+        await funds.transfer("disbursement", budget["account_id"], payee["id"], 1, memo=memo)
+        params = {"budget_line": "venue_funds"}
+        csv_body = await funds.client.get(
+            "/exports/ledger-lines", params={**params, "format": "csv"}, headers=finance_bureau
+        )
+        rows = list(csv.reader(io.StringIO(csv_body.content.decode("utf-8-sig"))))
+        assert rows[-2][11] == memo
+        assert rows[-2][8] == "<供应商> & 子"
+        xlsx = await funds.client.get(
+            "/exports/ledger-lines", params={**params, "format": "xlsx"}, headers=finance_bureau
+        )
+        sheet = xlsx_rows(xlsx.content)
+        assert sheet[-2][11] == 'A&B <c> "引号", 换\n行'
+        assert sheet[-2][8] == "<供应商> & 子"
 
 
 class TestBudgetExecution:

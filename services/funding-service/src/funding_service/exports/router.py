@@ -120,7 +120,9 @@ async def export_budget_execution(
     if service.matches(if_none_match, tag):
         return Response(status_code=304, headers={"ETag": tag})
     if fmt != ExportFormat.json:
-        body = service.execution_stream(request.app.state.database, where, fmt.value)
+        body = service.export_stream(
+            request.app.state.database, service.execution_sheet(where), fmt.value
+        )
         return _stream(body, fmt, "budget-execution", tag)
     result = await budget_repository.page(
         session,
@@ -167,7 +169,9 @@ async def export_ledger_lines(
     if service.matches(if_none_match, tag):
         return Response(status_code=304, headers={"ETag": tag})
     if fmt != ExportFormat.json:
-        body = service.lines_stream(request.app.state.database, where, fmt.value)
+        body = service.export_stream(
+            request.app.state.database, service.lines_sheet(where), fmt.value
+        )
         return _stream(body, fmt, "ledger-lines", tag)
     items, cursor = await service.lines_page(session, where, page)
     content: Page[LedgerLine] = Page(items=items, next_cursor=cursor)

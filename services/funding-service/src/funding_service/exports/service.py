@@ -3,22 +3,25 @@ as JSON pages or as CSV and XLSX streamed from a server-side cursor (flat memory
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select, true
+from sqlalchemy import Numeric, Select, Text, and_, case, cast, func, select, true
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from funding_service.access import Reach
 from funding_service.budgets.models import Budget, BudgetLine
 from funding_service.exports.schemas import LedgerLine
-from funding_service.exports.xlsx import Cell, stream_xlsx
+from funding_service.exports.xlsx import Cell, row_xml, stream_xlsx
 from funding_service.ledger.models import Account, LedgerEntry, Transfer
 from funding_service.money import yuan
 from service_kit.db import Database
@@ -146,24 +149,6 @@ def matches(if_none_match: str | None, tag: str) -> bool:
 # ------------------------------------------------------------------------------ queries
 
 
-def execution_statement(where: Filter) -> Select[Any]:
-    return (
-        select(
-            B.c.id,
-            B.c.fiscal_year,
-            B.c.level,
-            B.c.region_name,
-            L.c.code,
-            L.c.name.label("line_name"),
-            B.c.amount_fen,
-            A.c.balance_fen,
-        )
-        .select_from(B.join(L, L.c.id == B.c.budget_line_id).join(A, A.c.id == B.c.account_id))
-        .where(where.where())
-        .order_by(B.c.fiscal_year, B.c.level, B.c.region_name, L.c.code, B.c.id)
-    )
-
-
 def lines_statement(where: Filter) -> Select[Any]:
     return (
         select(
@@ -216,111 +201,229 @@ async def lines_page(
 
 
 # ---------------------------------------------------------------------------- streaming
+#
+# A sheet is a list of columns that PostgreSQL formats itself (labels in Chinese, yuan with
+# two decimals, text). CSV comes straight out of COPY … TO STDOUT; for XLSX, PostgreSQL
+# renders each row's XML and a server-side cursor hands it to the zip writer. Both run in
+# one read-only snapshot that also sums the amount columns in fen for the closing 合计 row,
+# so the totals are exactly those of the lines above them. Bounded hand-offs keep memory
+# flat whatever the size.
+
+TEXT, INTEGER, YUAN = "text", "integer", "yuan"
+# XML 1.0 refuses most control characters; a memo may hold one.
+CONTROL_CHARACTERS = "[\x01-\x08\x0b\x0c\x0e-\x1f]"
 
 
-async def batches(database: Database, statement: Select[Any]) -> AsyncIterator[list[Any]]:
-    """Rows of `statement` from a server-side cursor, a batch at a time, in one snapshot."""
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    header: list[str]
+    columns: list[tuple[Any, str]]  # (expression, TEXT | INTEGER | YUAN), in order
+    joins: Any
+    where: Any
+    order_by: list[Any]
+    sums: list[Any]  # the YUAN columns' amounts in fen, summed for the 合计 row
+
+    def rows(self) -> Select[Any]:
+        return self._select(*(expression for expression, _ in self.columns))
+
+    def xml_rows(self) -> Select[Any]:
+        """One text column: the row as SpreadsheetML (cells in order; an empty one is <c/>)."""
+        return self._select(func.concat("<row>", *(_cell(e, k) for e, k in self.columns), "</row>"))
+
+    def totals(self) -> Select[Any]:
+        return (
+            select(*(func.coalesce(func.sum(s), 0) for s in self.sums))
+            .select_from(self.joins)
+            .where(self.where)
+        )
+
+    def _select(self, *columns: Any) -> Select[Any]:
+        return select(*columns).select_from(self.joins).where(self.where).order_by(*self.order_by)
+
+    @property
+    def numbers(self) -> list[int]:
+        return [i for i, (_, kind) in enumerate(self.columns) if kind == YUAN]
+
+
+def _cell(expression: Any, kind: str) -> Any:
+    if kind == TEXT:
+        escaped = func.replace(
+            func.replace(
+                func.replace(
+                    func.regexp_replace(expression, CONTROL_CHARACTERS, "", "g"), "&", "&amp;"
+                ),
+                "<",
+                "&lt;",
+            ),
+            ">",
+            "&gt;",
+        )
+        filled = func.concat(
+            '<c t="inlineStr"><is><t xml:space="preserve">', escaped, "</t></is></c>"
+        )
+    else:
+        style = ' s="1"' if kind == YUAN else ""
+        filled = func.concat(f"<c{style}><v>", cast(expression, Text), "</v></c>")
+    return case((expression.is_(None), "<c/>"), else_=filled)
+
+
+def _yuan(fen: Any) -> Any:
+    return cast(cast(fen, Numeric) / 100, Numeric(24, 2))
+
+
+def _label(column: Any, names: dict[str, str]) -> Any:
+    return case(names, value=column, else_=column)
+
+
+def execution_sheet(where: Filter) -> Sheet:
+    executed = B.c.amount_fen - A.c.balance_fen
+    return Sheet(
+        name="预算执行",
+        header=EXECUTION_HEADER,
+        columns=[
+            (B.c.fiscal_year, INTEGER),
+            (_label(B.c.level, LEVEL_NAMES), TEXT),
+            (B.c.region_name, TEXT),
+            (L.c.code, TEXT),
+            (L.c.name, TEXT),
+            (_yuan(B.c.amount_fen), YUAN),
+            (_yuan(executed), YUAN),
+            (_yuan(A.c.balance_fen), YUAN),
+            (cast(B.c.id, Text), TEXT),
+        ],
+        joins=B.join(L, L.c.id == B.c.budget_line_id).join(A, A.c.id == B.c.account_id),
+        where=where.where(),
+        order_by=[B.c.fiscal_year, B.c.level, B.c.region_name, L.c.code, B.c.id],
+        sums=[B.c.amount_fen, executed, A.c.balance_fen],
+    )
+
+
+def lines_sheet(where: Filter) -> Sheet:
+    income = case((E.c.amount_fen > 0, E.c.amount_fen))
+    spent = case((E.c.amount_fen < 0, -E.c.amount_fen))
+    posted = func.to_char(func.timezone("UTC", E.c.posted_at), 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"')
+    return Sheet(
+        name="预算明细",
+        header=LINES_HEADER,
+        columns=[
+            (E.c.id, INTEGER),
+            (posted, TEXT),
+            (cast(E.c.value_date, Text), TEXT),
+            (B.c.fiscal_year, INTEGER),
+            (_label(B.c.level, LEVEL_NAMES), TEXT),
+            (B.c.region_name, TEXT),
+            (L.c.name, TEXT),
+            (_label(T.c.kind, KIND_NAMES), TEXT),
+            (COUNTER.c.name, TEXT),
+            (_yuan(income), YUAN),
+            (_yuan(spent), YUAN),
+            (T.c.memo, TEXT),
+            (cast(T.c.id, Text), TEXT),
+            (cast(B.c.id, Text), TEXT),
+        ],
+        joins=E.join(B, B.c.account_id == E.c.account_id)
+        .join(L, L.c.id == B.c.budget_line_id)
+        .join(T, T.c.id == E.c.transfer_id)
+        .join(COUNTER, COUNTER.c.id == E.c.counter_account_id),
+        where=where.where(),
+        order_by=[E.c.id],
+        sums=[income, spent],
+    )
+
+
+ASYNCPG = asyncpg_dialect()  # type: ignore[no-untyped-call]
+
+
+def _sql(statement: Select[Any]) -> tuple[str, list[Any]]:
+    """The statement as asyncpg runs it: $n placeholders and their values in order."""
+    compiled = statement.compile(dialect=ASYNCPG)
+    return str(compiled), [compiled.params[name] for name in compiled.positiontup or ()]
+
+
+def _total_row(sheet: Sheet, sums: Any) -> list[Cell]:
+    cells: list[Cell] = [TOTAL] + [None] * (len(sheet.header) - 1)
+    for index, fen in zip(sheet.numbers, sums, strict=True):
+        cells[index] = money(int(fen))
+    return cells
+
+
+@asynccontextmanager
+async def _snapshot(database: Database) -> AsyncIterator[Any]:
+    """A driver connection inside one read-only REPEATABLE READ transaction."""
     async with database.engine.connect() as connection:
-        connection = await connection.execution_options(isolation_level="REPEATABLE READ")
-        result = await connection.stream(statement.execution_options(yield_per=BATCH))
-        async for partition in result.partitions(BATCH):
-            yield list(partition)
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        async with driver.transaction(isolation="repeatable_read", readonly=True):
+            yield driver
 
 
-def execution_cells(row: Any) -> list[Cell]:
-    return [
-        row.fiscal_year,
-        LEVEL_NAMES.get(row.level, row.level),
-        row.region_name,
-        row.code,
-        row.line_name,
-        money(row.amount_fen),
-        money(row.amount_fen - row.balance_fen),
-        money(row.balance_fen),
-        str(row.id),
-    ]
-
-
-def line_cells(row: Any) -> list[Cell]:
-    amount = int(row.amount_fen)
-    return [
-        row.entry_id,
-        row.posted_at.isoformat(timespec="seconds"),
-        row.value_date.isoformat(),
-        row.fiscal_year,
-        LEVEL_NAMES.get(row.level, row.level),
-        row.region_name,
-        row.budget_line_name,
-        KIND_NAMES.get(row.kind, row.kind),
-        row.counter_account_name,
-        money(amount) if amount > 0 else None,
-        money(-amount) if amount < 0 else None,
-        row.memo,
-        str(row.transfer_id),
-        str(row.budget_id),
-    ]
-
-
-class Totals:
-    """Sums of the amount columns as rows stream past, in fen."""
-
-    def __init__(self, columns: list[int], width: int) -> None:
-        self.columns = columns
-        self.width = width
-        self.fen = dict.fromkeys(columns, 0)
-
-    def add(self, cells: list[Cell]) -> list[Cell]:
-        for index in self.columns:
-            value = cells[index]
-            if isinstance(value, Decimal):
-                self.fen[index] += int(value * 100)
-        return cells
-
-    def row(self) -> list[Cell]:
-        cells: list[Cell] = [TOTAL] + [None] * (self.width - 1)
-        for index, fen in self.fen.items():
-            cells[index] = money(fen)
-        return cells
-
-
-async def _with_totals(
-    rows: AsyncIterator[list[Any]], to_cells: Callable[[Any], list[Cell]], totals: Totals
-) -> AsyncIterator[list[list[Cell]]]:
-    async for batch in rows:
-        yield [totals.add(to_cells(row)) for row in batch]
-    yield [totals.row()]
-
-
-def _csv_text(cell: Cell) -> str:
-    return "" if cell is None else str(cell)
-
-
-async def stream_csv(
-    header: list[str], rows: AsyncIterator[list[list[Cell]]]
+async def _handoff(
+    produce: Callable[[Callable[[bytes], Awaitable[None]]], Awaitable[None]],
 ) -> AsyncIterator[bytes]:
-    """UTF-8 with a byte-order mark, so that spreadsheet programs read the Chinese headers."""
+    """Chunks a producer writes, handed on as they come (at most a few held at once)."""
+    queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=8)
+
+    async def put(chunk: bytes) -> None:
+        # the driver hands over reusable buffers; the response needs bytes of its own
+        await queue.put(bytes(chunk))
+
+    async def run() -> None:
+        try:
+            await produce(put)
+        finally:
+            await queue.put(None)
+
+    task = asyncio.create_task(run())
+    try:
+        while (chunk := await queue.get()) is not None:
+            yield chunk
+        await task
+    finally:
+        if not task.done():
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+
+def _csv_line(cells: list[Cell]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    yield ("\ufeff" + buffer.getvalue()).encode()
-    async for batch in rows:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerows([[_csv_text(c) for c in cells] for cells in batch])
-        yield buffer.getvalue().encode()
+    csv.writer(buffer, lineterminator="\r\n").writerow(["" if c is None else c for c in cells])
+    return buffer.getvalue().encode()
 
 
-def execution_stream(database: Database, where: Filter, fmt: str) -> AsyncIterator[bytes]:
-    totals = Totals([5, 6, 7], len(EXECUTION_HEADER))
-    rows = _with_totals(batches(database, execution_statement(where)), execution_cells, totals)
+async def stream_csv(database: Database, sheet: Sheet) -> AsyncIterator[bytes]:
+    """UTF-8 with a byte-order mark (so that spreadsheet programs read the Chinese headers)."""
+    yield "\ufeff".encode() + _csv_line(list(sheet.header))
+    query, args = _sql(sheet.rows())
+    totals_query, totals_args = _sql(sheet.totals())
+
+    async def produce(write: Callable[[bytes], Awaitable[None]]) -> None:
+        async with _snapshot(database) as driver:
+            await driver.copy_from_query(query, *args, output=write, format="csv")
+            sums = await driver.fetchrow(totals_query, *totals_args)
+            await write(_csv_line(_total_row(sheet, sums)))
+
+    async for chunk in _handoff(produce):
+        yield chunk
+
+
+async def _xlsx_rows(database: Database, sheet: Sheet) -> AsyncIterator[str]:
+    query, args = _sql(sheet.xml_rows())
+    totals_query, totals_args = _sql(sheet.totals())
+    async with _snapshot(database) as driver:
+        batch: list[str] = []
+        async for record in driver.cursor(query, *args, prefetch=BATCH):
+            batch.append(record[0])
+            if len(batch) >= BATCH:
+                yield "".join(batch)
+                batch = []
+        sums = await driver.fetchrow(totals_query, *totals_args)
+        yield "".join(batch) + row_xml(_total_row(sheet, sums))
+
+
+def export_stream(database: Database, sheet: Sheet, fmt: str) -> AsyncIterator[bytes]:
     if fmt == "csv":
-        return stream_csv(EXECUTION_HEADER, rows)
-    return stream_xlsx("预算执行", EXECUTION_HEADER, rows)
-
-
-def lines_stream(database: Database, where: Filter, fmt: str) -> AsyncIterator[bytes]:
-    totals = Totals([9, 10], len(LINES_HEADER))
-    rows = _with_totals(batches(database, lines_statement(where)), line_cells, totals)
-    if fmt == "csv":
-        return stream_csv(LINES_HEADER, rows)
-    return stream_xlsx("预算明细", LINES_HEADER, rows)
+        return stream_csv(database, sheet)
+    return stream_xlsx(sheet.name, sheet.header, _xlsx_rows(database, sheet))

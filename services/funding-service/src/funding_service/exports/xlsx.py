@@ -93,34 +93,22 @@ class _Sink(io.RawIOBase):
         return data
 
 
-def column_name(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(65 + rest) + name
-    return name
-
-
 Cell = str | int | Decimal | None
 
 
-def _row_xml(number: int, cells: Iterable[Cell]) -> str:
-    parts = [f'<row r="{number}">']
-    for i, value in enumerate(cells):
-        ref = f"{column_name(i)}{number}"
+def row_xml(cells: Iterable[Cell]) -> str:
+    """A row of cells in order (an empty one is <c/>): amounts with two decimals, text inline."""
+    parts = ["<row>"]
+    for value in cells:
         if value is None:
-            continue
-        if isinstance(value, Decimal):
-            parts.append(f'<c r="{ref}" s="1"><v>{value}</v></c>')
+            parts.append("<c/>")
+        elif isinstance(value, Decimal):
+            parts.append(f'<c s="1"><v>{value}</v></c>')
         elif isinstance(value, int):
-            parts.append(f'<c r="{ref}"><v>{value}</v></c>')
+            parts.append(f"<c><v>{value}</v></c>")
         else:
             text = escape(_printable(value))
-            parts.append(
-                f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
-            )
+            parts.append(f'<c t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
     parts.append("</row>")
     return "".join(parts)
 
@@ -131,9 +119,9 @@ def _printable(text: str) -> str:
 
 
 async def stream_xlsx(
-    sheet_name: str, header: list[str], rows: AsyncIterator[list[list[Cell]]]
+    sheet_name: str, header: list[str], rows: AsyncIterator[str]
 ) -> AsyncIterator[bytes]:
-    """The workbook's bytes, a batch of rows at a time."""
+    """The workbook's bytes; `rows` yields rows already rendered (row_xml), a batch at a time."""
     sink = _Sink()
     archive = zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED)
     for name, body in (
@@ -150,16 +138,11 @@ async def stream_xlsx(
             (
                 '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                 '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                "<sheetData>" + _row_xml(1, header)
+                "<sheetData>" + row_xml(header)
             ).encode()
         )
-        number = 1
         async for batch in rows:
-            chunk = []
-            for cells in batch:
-                number += 1
-                chunk.append(_row_xml(number, cells))
-            sheet.write("".join(chunk).encode())
+            sheet.write(batch.encode())
             data = sink.drain()
             if data:
                 yield data

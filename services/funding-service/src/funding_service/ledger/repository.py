@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, or_, text, true, update
+from sqlalchemy import ARRAY, Uuid, any_, bindparam, or_, text, true, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,18 +39,37 @@ async def get_accounts(
     return list((await session.exec(statement)).all())
 
 
-async def lock_accounts(
-    session: AsyncSession, ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, Account]:
-    """The accounts of `ids`, locked until commit, in id order (so that posters never deadlock)."""
-    statement = (
-        select(Account)
-        .where(col(Account.id).in_(sorted(set(ids))))
-        .order_by(col(Account.id))
-        .with_for_update()
-        .execution_options(populate_existing=True)
+@dataclass(frozen=True)
+class Locked:
+    """What posting needs of a locked account."""
+
+    id: uuid.UUID
+    kind: str
+    balance_fen: int
+
+
+def uuids(name: str) -> Any:
+    """A bound list of UUIDs, sent as one array (for `= ANY(...)` over thousands of ids)."""
+    return bindparam(name, type_=ARRAY(Uuid()))
+
+
+LOCK = (
+    sa_select(
+        Account.__table__.c.id,  # type: ignore[attr-defined]
+        Account.__table__.c.kind,  # type: ignore[attr-defined]
+        Account.__table__.c.balance_fen,  # type: ignore[attr-defined]
     )
-    return {a.id: a for a in (await session.exec(statement)).all()}
+    .where(Account.__table__.c.id == any_(uuids("ids")))  # type: ignore[attr-defined]
+    .order_by(Account.__table__.c.id)  # type: ignore[attr-defined]
+    .with_for_update()
+)
+
+
+async def lock_accounts(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Locked]:
+    """The accounts of `ids`, locked until commit, in id order (so that posters never deadlock)."""
+    connection = await session.connection()
+    rows = await connection.execute(LOCK, {"ids": sorted(set(ids))})
+    return {row.id: Locked(row.id, row.kind, row.balance_fen) for row in rows}
 
 
 async def ensure_accounts(session: AsyncSession, kind: str, rows: list[dict[str, Any]]) -> None:
@@ -90,7 +112,6 @@ async def insert_posting(
     transfers: list[dict[str, Any]],
     entries: list[dict[str, Any]],
     balances: dict[uuid.UUID, int],
-    accounts: dict[uuid.UUID, Account],
 ) -> None:
     """Write transfers, their entries and the accounts' new balances, a few statements in all."""
     connection = await session.connection()
@@ -104,8 +125,10 @@ async def insert_posting(
         [{"account_id": k, "new_balance": v} for k, v in balances.items()],
     )
     for account_id, balance in balances.items():
-        # The session's copy learns the stored value without thinking it changed.
-        set_committed_value(accounts[account_id], "balance_fen", balance)
+        # A copy the session holds learns the stored value without thinking it changed.
+        held = session.identity_map.get(identity_key(Account, account_id))
+        if held is not None:
+            set_committed_value(held, "balance_fen", balance)
 
 
 async def get_transfer(

@@ -123,9 +123,29 @@ class TransferSpec:
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
+@dataclass(frozen=True)
+class Posted:
+    """A transfer as it was written (the same fields as the table, without an ORM object)."""
+
+    id: uuid.UUID
+    kind: str
+    debit_account_id: uuid.UUID
+    credit_account_id: uuid.UUID
+    amount_fen: int
+    value_date: date
+    memo: str | None
+    reverses_transfer_id: uuid.UUID | None
+    budget_id: uuid.UUID | None
+    period_run_id: uuid.UUID | None
+    organization_id: uuid.UUID | None
+    member_id: uuid.UUID | None
+    created_at: datetime
+    created_by: str
+
+
 @dataclass
 class Posting:
-    posted: list[Transfer]
+    posted: list[Posted]
     refused: list[tuple[TransferSpec, AppError]]
 
 
@@ -142,12 +162,32 @@ def on_reversal(kind: TransferKind) -> Callable[[ReversalHook], ReversalHook]:
     return register
 
 
-def transfer_public(transfer: Transfer) -> TransferPublic:
-    return TransferPublic.model_validate(transfer)
+def transfer_public(transfer: Transfer | Posted) -> TransferPublic:
+    return TransferPublic.model_validate(transfer, from_attributes=True)
 
 
-def event_data(transfer: Transfer) -> dict[str, Any]:
-    return TransferPublic.model_validate(transfer).model_dump(mode="json")
+def _text(value: uuid.UUID | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def event_data(transfer: Transfer | Posted) -> dict[str, Any]:
+    """The transfer as funding.transfer.made carries it (TransferPublic's JSON)."""
+    return {
+        "id": str(transfer.id),
+        "kind": transfer.kind,
+        "debit_account_id": str(transfer.debit_account_id),
+        "credit_account_id": str(transfer.credit_account_id),
+        "amount_fen": transfer.amount_fen,
+        "value_date": transfer.value_date.isoformat(),
+        "memo": transfer.memo,
+        "reverses_transfer_id": _text(transfer.reverses_transfer_id),
+        "budget_id": _text(transfer.budget_id),
+        "period_run_id": _text(transfer.period_run_id),
+        "organization_id": _text(transfer.organization_id),
+        "member_id": _text(transfer.member_id),
+        "created_at": transfer.created_at.isoformat().replace("+00:00", "Z"),
+        "created_by": transfer.created_by,
+    }
 
 
 async def post(
@@ -224,11 +264,11 @@ async def post(
                     "posted_at": now,
                 }
             )
-    posted = [Transfer(**row) for row in transfers]
+    posted = [Posted(**row) for row in transfers]
     if transfers:
         touched = {e["account_id"] for e in entries}
         await repository.insert_posting(
-            session, transfers, entries, {k: balances[k] for k in touched}, accounts
+            session, transfers, entries, {k: balances[k] for k in touched}
         )
         await publisher.publish_many(
             session,
@@ -242,7 +282,7 @@ async def post(
 
 def _check(
     spec: TransferSpec,
-    accounts: dict[uuid.UUID, Account],
+    accounts: dict[uuid.UUID, repository.Locked],
     budgets: dict[uuid.UUID, Budget],
     balances: dict[uuid.UUID, int],
     day: date,
@@ -470,7 +510,7 @@ async def transfer(
     publisher: EventPublisher,
     reach: Reach,
     data: TransferCreate,
-) -> Transfer:
+) -> Posted:
     """Move money by hand: an appropriation, a disbursement or a reallocation."""
     where = visible_accounts(reach)
     found = {
@@ -555,7 +595,7 @@ async def reverse(
     reach: Reach,
     transfer_id: uuid.UUID,
     data: ReversalCreate,
-) -> Transfer:
+) -> Posted:
     """Undo a transfer with a new one in the opposite direction (entries are never changed)."""
     original = await get_transfer(
         session=session, reach=reach, transfer_id=transfer_id, for_update=True
