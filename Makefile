@@ -12,7 +12,7 @@ UV := $(BOOT)/bin/uv
 UV_DEP := $(BOOT)/bin/uv
 endif
 
-.PHONY: bootstrap run test lint bench bench-org bench-rating bench-member k8s-check
+.PHONY: bootstrap run test lint bench bench-org bench-rating bench-member k8s-check bench-funding
 
 $(BOOT)/bin/uv:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=…")'
@@ -39,7 +39,7 @@ lint: bootstrap
 	$(VENV)/bin/mypy
 
 # Benchmarks print a table and write JSON under bench/results/ (see bench/README.md).
-bench: bench-org bench-rating bench-member
+bench: bench-org bench-rating bench-member bench-funding
 
 bench-org: bootstrap
 	$(VENV)/bin/python bench/org_coverage.py --size $(or $(SIZE),city)
@@ -49,3 +49,6 @@ bench-rating: bootstrap
 
 bench-member: bootstrap
 	$(VENV)/bin/python bench/member_records.py --size $(or $(SIZE),city)
+
+bench-funding: bootstrap
+	$(VENV)/bin/python bench/funding_ledger.py --size $(or $(SIZE),city)
