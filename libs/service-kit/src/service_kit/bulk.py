@@ -20,13 +20,13 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from fastapi import Request
-from starlette.requests import ClientDisconnect
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import Column, DateTime, Index, Integer, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.requests import ClientDisconnect
 
 from service_kit.auth import Principal
 from service_kit.errors import AppError, BadRequest, ErrorResponse, Unprocessable
