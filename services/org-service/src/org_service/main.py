@@ -14,6 +14,7 @@ from org_service.places.router import router as places_router
 from org_service.responsibility.router import router as responsibility_router
 from org_service.responsibility.router import workday_router
 from org_service.settings import OrgSettings
+from org_service.sync.router import router as sync_router
 from org_service.venues.router import router as venues_router
 from org_service.venues.router import showcase_router
 from org_service.work_targets.router import assignment_router
@@ -42,6 +43,7 @@ def create_app(settings: OrgSettings | None = None, **kwargs: object) -> FastAPI
             showcase_router,
             responsibility_router,
             workday_router,
+            sync_router,
             policy_router(policy_keys.ALL_KEYS, read_scope="org:read", admin_scope="org:admin"),
         ],
         migrations_dir=MIGRATIONS_DIR,

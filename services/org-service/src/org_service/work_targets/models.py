@@ -86,6 +86,12 @@ class WorkTarget(SQLModel, table=True):
         Index("ix_work_target_region_id", "region_id"),
         Index("ix_work_target_place_id", "place_id"),
         Index("ix_work_target_name_id", "name", "id"),
+        Index(
+            "ix_work_target_external_refs",
+            "external_refs",
+            postgresql_using="gin",
+            postgresql_ops={"external_refs": "jsonb_path_ops"},
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

@@ -181,7 +181,8 @@ async def _check_region_and_place(
         await place_service.place_on_region_line(session, region, place_id)
 
 
-def _check_dates(registered: date, deregistered: date | None) -> None:
+def check_registration_dates(registered: date, deregistered: date | None) -> None:
+    """Registered by today; deregistered, if at all, not before registration."""
     if registered > today():
         raise InvalidWorkTarget(
             "registered_on cannot be later than today.",
@@ -211,7 +212,7 @@ async def create(
 ) -> WorkTarget:
     """Register a work target (city admins anywhere, district admins in their district)."""
     credit_code = validate_credit_code(data.credit_code)
-    _check_dates(data.registered_on, data.deregistered_on)
+    check_registration_dates(data.registered_on, data.deregistered_on)
     await _check_region_and_place(session, principal, data.region_id, data.place_id)
     target_id = data.id or uuid.uuid4()
     if await repository.get(session, target_id) is not None:
@@ -286,10 +287,10 @@ async def update(
         await _check_region_and_place(session, principal, region_id, place_id)
     registered = changes.get("registered_on", target.registered_on)
     deregistered = changes.get("deregistered_on", target.deregistered_on)
-    _check_dates(registered, deregistered)
+    check_registration_dates(registered, deregistered)
     ended: list[WorkTargetCoverage | InstructorAssignment] = []
     if "registered_on" in changes or "deregistered_on" in changes:
-        ended = await _fit_coverage_to_registration(session, target, registered, deregistered)
+        ended = await fit_coverage_to_registration(session, target, registered, deregistered)
     for key, value in changes.items():
         setattr(target, key, value.value if isinstance(value, StrEnum) else value)
     target.updated_at = utcnow()
@@ -309,7 +310,7 @@ async def update(
         after=after,
     )
     if ended:
-        await _publish(
+        await publish_coverage_change(
             publisher,
             session,
             target,
@@ -320,7 +321,7 @@ async def update(
     return target
 
 
-async def _fit_coverage_to_registration(
+async def fit_coverage_to_registration(
     session: AsyncSession, target: WorkTarget, registered: date, deregistered: date | None
 ) -> list[WorkTargetCoverage | InstructorAssignment]:
     """Refuse coverage that would start outside the registration; end what runs past it."""
@@ -488,7 +489,7 @@ async def start_coverage(
         after=link_public(link).model_dump(mode="json"),
     )
     change = "replaced" if open_link is not None else "started"
-    await _publish(publisher, session, target, change, link=link, previous=open_link)
+    await publish_coverage_change(publisher, session, target, change, link=link, previous=open_link)
     return link
 
 
@@ -529,11 +530,11 @@ async def end_coverage(
         before=before,
         after=link_public(link).model_dump(mode="json"),
     )
-    await _publish(publisher, session, target, "ended", link=link)
+    await publish_coverage_change(publisher, session, target, "ended", link=link)
     return link
 
 
-async def _publish(
+async def publish_coverage_change(
     publisher: EventPublisher,
     session: AsyncSession,
     target: WorkTarget,
@@ -722,7 +723,9 @@ async def assign_instructor(
         after=public,
     )
     if target is not None:
-        await _publish(publisher, session, target, "instructor_assigned", assignment=assignment)
+        await publish_coverage_change(
+            publisher, session, target, "instructor_assigned", assignment=assignment
+        )
     return assignment
 
 
@@ -768,5 +771,7 @@ async def end_assignment(
         after=assignment_public(assignment).model_dump(mode="json"),
     )
     if target is not None:
-        await _publish(publisher, session, target, "instructor_ended", assignment=assignment)
+        await publish_coverage_change(
+            publisher, session, target, "instructor_ended", assignment=assignment
+        )
     return assignment
