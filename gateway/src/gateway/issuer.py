@@ -35,6 +35,7 @@ ROLE_SCOPES: dict[str, tuple[str, ...]] = {
         "rating:read",
         "rating:write",
         "rating:admin",
+        "sync:read",
     ),
     "district_admin": (
         "org:read",
@@ -75,7 +76,7 @@ ROLE_SCOPES: dict[str, tuple[str, ...]] = {
     "instructor": ("org:read", "member:read", "rating:read"),
     "member": ("org:read", "member:read", "funding:read", "rating:read", "rating:vote"),
     "finance_bureau": ("funding:read", "org:read"),
-    "sync_client": ("sync:write", "org:read"),
+    "sync_client": ("sync:write", "sync:read", "org:read"),
     "service": (
         "org:read",
         "org:write",
@@ -181,7 +182,12 @@ class Issuer:
             )
         for client in demo_data.CLIENTS:
             self.clients[client.client_id] = Identity(
-                client.client_id, client.roles, salt, digest, {"places": list(client.places)}
+                client.client_id,
+                client.roles,
+                salt,
+                digest,
+                # Ids, not names: a name is unique only within its region.
+                {"places": [str(demo_data.place_id(p)) for p in client.places]},
             )
 
     def issue(self, identity: Identity, requested_scope: str | None) -> TokenResponse:
