@@ -6,10 +6,13 @@ import time
 from typing import Any
 
 import httpx
+from graphql import GraphQLError
 
 import demo_data
 from gateway.main import create_app as create_gateway
 from gateway.persisted import query_hash
+from gateway.schema.errors import shape
+from gateway.upstream import UpstreamError
 from service_kit.testing import app_client
 from service_kit.tokens import SigningKey, mint_token
 
@@ -241,3 +244,14 @@ class TestIntrospectionAndIde:
         response = await gateway_stack.client.get("/graphql", headers={"Accept": "text/html"})
         assert response.status_code == 200
         assert "graphiql" in response.text.lower()
+
+
+def test_unexpected_errors_are_masked_and_known_ones_keep_their_code() -> None:
+    unexpected = shape(GraphQLError("boom", path=["member"], original_error=KeyError("id_number")))
+    assert unexpected.message == "An unexpected error occurred."
+    assert unexpected.extensions == {"code": "internal_error"}
+    assert "id_number" not in str(unexpected.formatted)
+    refused = UpstreamError("member-service", 422, "stage_in_order", "One step at a time.")
+    known = shape(GraphQLError("x", path=["advanceMemberStage"], original_error=refused))
+    assert known.message == "One step at a time."
+    assert known.extensions == {"code": "stage_in_order", "service": "member-service"}

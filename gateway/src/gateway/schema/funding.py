@@ -62,7 +62,7 @@ class Bid:
 
     @strawberry.field
     async def organization(self, info: strawberry.Info) -> LazyOrganization | None:
-        return await load_organization(info, self.organization_id)  # type: ignore[no-any-return]
+        return await load_organization(info, self.organization_id)
 
     @classmethod
     def from_rest(cls, data: dict[str, Any]) -> Bid:

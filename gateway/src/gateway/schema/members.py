@@ -79,7 +79,9 @@ class ArchiveEntryKind(Enum):
     TRANSFER = "transfer"
 
 
-async def load_organization(info: strawberry.Info, organization_id: str | None) -> Any:
+async def load_organization(
+    info: strawberry.Info, organization_id: str | None
+) -> Organization | None:
     from gateway.schema.organizations import Organization
 
     if organization_id is None:
@@ -141,7 +143,7 @@ class Post:
 
     @strawberry.field
     async def organization(self, info: strawberry.Info) -> LazyOrganization | None:
-        return await load_organization(info, self.organization_id)  # type: ignore[no-any-return]
+        return await load_organization(info, self.organization_id)
 
     @strawberry.field
     async def member(self, info: strawberry.Info) -> Member | None:
@@ -193,11 +195,11 @@ class Member:
 
     @strawberry.field(description="The membership relation: the home organization.")
     async def organization(self, info: strawberry.Info) -> LazyOrganization | None:
-        return await load_organization(info, self.organization_id)  # type: ignore[no-any-return]
+        return await load_organization(info, self.organization_id)
 
     @strawberry.field(description="Where the member serves (differs when dispatched).")
     async def serving_organization(self, info: strawberry.Info) -> LazyOrganization | None:
-        return await load_organization(info, self.serving_organization_id)  # type: ignore[no-any-return]
+        return await load_organization(info, self.serving_organization_id)
 
     @strawberry.field(description="The work target the member works at.")
     async def employer(self, info: strawberry.Info) -> LazyWorkTarget | None:
@@ -324,7 +326,7 @@ class SecretaryTerm:
 
     @strawberry.field
     async def organization(self, info: strawberry.Info) -> LazyOrganization | None:
-        return await load_organization(info, self.organization_id)  # type: ignore[no-any-return]
+        return await load_organization(info, self.organization_id)
 
     @classmethod
     def from_rest(cls, data: dict[str, Any]) -> SecretaryTerm:
@@ -353,7 +355,7 @@ class Activity:
 
     @strawberry.field
     async def organization(self, info: strawberry.Info) -> LazyOrganization | None:
-        return await load_organization(info, self.organization_id)  # type: ignore[no-any-return]
+        return await load_organization(info, self.organization_id)
 
     @classmethod
     def from_rest(cls, data: dict[str, Any]) -> Activity:

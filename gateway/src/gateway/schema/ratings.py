@@ -127,7 +127,7 @@ class EvaluationResult:
 
     @strawberry.field
     async def organization(self, info: strawberry.Info) -> LazyOrganization | None:
-        return await load_organization(info, self.organization_id)  # type: ignore[no-any-return]
+        return await load_organization(info, self.organization_id)
 
     @classmethod
     def from_rest(cls, data: dict[str, Any]) -> EvaluationResult:
@@ -172,7 +172,7 @@ class CampaignSubject:
 
     @strawberry.field
     async def organization(self, info: strawberry.Info) -> LazyOrganization | None:
-        return await load_organization(info, self.organization_id)  # type: ignore[no-any-return]
+        return await load_organization(info, self.organization_id)
 
     @classmethod
     def from_rest(cls, data: dict[str, Any]) -> CampaignSubject:
@@ -205,7 +205,7 @@ class Campaign:
 
     @strawberry.field
     async def organization(self, info: strawberry.Info) -> LazyOrganization | None:
-        return await load_organization(info, self.organization_id)  # type: ignore[no-any-return]
+        return await load_organization(info, self.organization_id)
 
     @strawberry.field(description="The roll, by organization.")
     async def subjects(
@@ -277,7 +277,7 @@ class PendingBallot:
 
     @strawberry.field
     async def organization(self, info: strawberry.Info) -> LazyOrganization | None:
-        return await load_organization(info, self.organization_id)  # type: ignore[no-any-return]
+        return await load_organization(info, self.organization_id)
 
 
 async def _all_pages(info: strawberry.Info, path: str, params: dict[str, Any]) -> list[Any]:
@@ -461,7 +461,7 @@ class Evaluator:
 
     @strawberry.field
     async def organization(self, info: strawberry.Info) -> LazyOrganization | None:
-        return await load_organization(info, self.organization_id)  # type: ignore[no-any-return]
+        return await load_organization(info, self.organization_id)
 
     @classmethod
     def from_rest(cls, data: dict[str, Any]) -> Evaluator:
