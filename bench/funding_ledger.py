@@ -438,25 +438,27 @@ async def history(posting: Posting, months: int, per_branch: int) -> None:
                 budget_id=budget,
                 organization_id=bid,
             )
+        # each bill about half a bill's share of the year's funds: no branch runs dry
         bills = sorted(
-            (date(year, rng.randrange(1, 13), rng.randrange(1, 29)), bid)
-            for bid, _, _ in w.branches
+            (date(year, rng.randrange(1, 13), rng.randrange(1, 29)), bid, members)
+            for bid, _, members in w.branches
             for _ in range(per_branch)
         )
         venue_days = sorted(
             (date(year, rng.randrange(1, 13), rng.randrange(1, 29)), d, a) for d, a in venue
         )
         by_month: dict[int, list[Any]] = {m: [] for m in range(1, 13)}
-        for day, bid in bills:
-            by_month[day.month].append(("bill", day, bid))
+        for day, bid, members in bills:
+            by_month[day.month].append(("bill", day, bid, members))
         for day, did, amount in venue_days:
             by_month[day.month].append(("venue", day, did, amount))
         for month in range(1, 13):
             for item in sorted(by_month[month], key=lambda x: x[1]):
                 if item[0] == "bill":
-                    _, day, bid = item
+                    _, day, bid, members = item
                     account = w.branch_accounts[bid]
-                    amount = min(w.balances[account], rng.randrange(100, 2 * PER_MEMBER))
+                    share = members * PER_MEMBER // per_branch
+                    amount = min(w.balances[account], rng.randrange(100, max(101, share)))
                     if amount > 0:
                         await posting.post(
                             "disbursement",

@@ -378,6 +378,13 @@ class TestAccounts:
         assert first["next_cursor"]
         second = await funds.get("/accounts", limit=1, after=first["next_cursor"])
         assert second["items"][0]["id"] != first["items"][0]["id"]
+        venue = await funds.org_account("中天物业党支部", "venue_funds")
+        many = await funds.get(
+            "/accounts",
+            organization_ids=f"{funds.city['盈科律所党支部']},{funds.city['中天物业党支部']}",
+            kind="organization",
+        )
+        assert {a["id"] for a in many["items"]} == {setup["branch"]["id"], venue["id"]}
         too_many = await funds.client.get("/accounts", params={"limit": 201}, headers=funds.headers)
         assert too_many.status_code == 422
 

@@ -6,11 +6,13 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from sqlalchemy import and_
+from sqlmodel import col
 
 from funding_service.deps import OrgDep, ReachDep
 from funding_service.idempotency import IdempotencyDep
 from funding_service.ledger import repository, service
-from funding_service.ledger.models import AccountKind, TransferKind
+from funding_service.ledger.models import Account, AccountKind, TransferKind
 from funding_service.ledger.schemas import (
     AccountCreate,
     AccountPublic,
@@ -80,11 +82,18 @@ async def list_accounts(
     ids: Ids = None,
     kind: AccountKind | None = None,
     organization_id: uuid.UUID | None = None,
+    organization_ids: Annotated[
+        str | None,
+        Query(description="comma-separated organization ids: the accounts of many at once"),
+    ] = None,
     member_id: uuid.UUID | None = None,
     district_id: uuid.UUID | None = None,
 ) -> Page[AccountPublic]:
     """Accounts the caller may see by kind and name; with `ids`, exactly those (others left out)."""
     where = service.visible_accounts(reach)
+    organizations = parse_ids(organization_ids)
+    if organizations is not None:
+        where = and_(where, col(Account.organization_id).in_(organizations))
     wanted = parse_ids(ids)
     if wanted is not None:
         rows = await repository.get_accounts(session, wanted, where)

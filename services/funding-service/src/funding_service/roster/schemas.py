@@ -16,7 +16,7 @@ class StageChanged(BaseModel):
 
     member_id: uuid.UUID
     organization_id: uuid.UUID = Field(description="home organization (membership relation)")
-    serving_organization_id: uuid.UUID | None = None
+    # serving_organization_id is in the contract too; the funds follow the home organization
     from_stage: str | None = Field(default=None, max_length=30)
     to_stage: str = Field(max_length=30)
     effective_on: date
