@@ -77,6 +77,13 @@ class TestRecordsAndOutcomes:
         names = {r.name for r in await sql_rows(kit_db, "SELECT name FROM kit_probe")}
         assert names == {"a", "b"}
 
+    async def test_a_nul_character_rejects_its_record_only(
+        self, bulk: httpx.AsyncClient, writer: dict[str, str]
+    ) -> None:
+        response = await post(bulk, writer, [probe("a\u0000b"), probe("c")])
+        assert [r["outcome"] for r in response.json()["records"]] == ["rejected", "created"]
+        assert response.json()["records"][0]["error"]["field"] == "name"
+
     async def test_updated_and_unchanged_are_told_apart(
         self, bulk: httpx.AsyncClient, writer: dict[str, str]
     ) -> None:

@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service_kit.auth import Principal
 from service_kit.logs import current_request_id
+from service_kit.rows import insert_rows
 
 
 def utcnow() -> datetime:
@@ -96,9 +97,9 @@ async def record_audits(
     now = utcnow()
     roles = sorted(principal.roles)
     request_id = current_request_id()
-    connection = await session.connection()
-    await connection.execute(
-        AuditRecord.__table__.insert(),  # type: ignore[attr-defined]
+    await insert_rows(
+        session,
+        AuditRecord.__table__,  # type: ignore[attr-defined]
         [
             {
                 "id": uuid.uuid4(),

@@ -268,10 +268,30 @@ class Rejected(Exception):
         return cls(exc.instance_code, exc.detail_message, at)
 
 
+def _nul_at(value: Any, path: str) -> str | None:
+    """Where a NUL character sits in a JSON value (PostgreSQL text cannot hold one)."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _nul_at(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
+
+
 def parse_record(model: type[R], value: Any) -> R:
     """The record as `model`, or Rejected naming the first field at fault."""
     if not isinstance(value, dict):
         raise Rejected("not_an_object", "A record is a JSON object.")
+    nul = _nul_at(value, "")
+    if nul is not None:
+        raise Rejected("invalid_value", f"{nul}: text cannot hold a NUL character.", nul)
     try:
         return model.model_validate(value)
     except ValidationError as exc:
