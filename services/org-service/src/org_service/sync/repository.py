@@ -1,7 +1,7 @@
 """Queries of the sync API: a client's places, work targets by credit code, bulk writes.
 
-Bulk writes go through SQLAlchemy Core in a few statements per batch: an ORM object per
-record would cost more than the write.
+Bulk writes take one statement per table and batch (service_kit.rows): an ORM object, or a
+bind parameter per value, would cost more than the write.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping, bindparam, delete, tuple_, update
+from sqlalchemy import ARRAY, RowMapping, String, Uuid, any_, delete, literal, tuple_, update
 from sqlalchemy import select as sql_select
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
@@ -21,6 +21,7 @@ from org_service.places.models import Place, Region
 from org_service.sync.models import PlaceFloor, WorkTargetTenancy
 from org_service.work_targets.models import WorkTarget
 from service_kit.pagination import KeysetPage, PageParams, keyset_page
+from service_kit.rows import insert_rows, update_rows, upsert_rows
 
 TARGETS = WorkTarget.__table__  # type: ignore[attr-defined]
 PLACES = Place.__table__  # type: ignore[attr-defined]
@@ -86,17 +87,29 @@ async def active_working_committees(session: AsyncSession) -> list[tuple[uuid.UU
 # ----------------------------------------------------------------------------- work targets
 
 
+async def read_targets(session: AsyncSession, codes: Sequence[str]) -> dict[str, RowMapping]:
+    """The stored targets with these credit codes."""
+    return await _targets(session, codes, lock=False)
+
+
 async def lock_targets(session: AsyncSession, codes: Sequence[str]) -> dict[str, RowMapping]:
     """The stored targets with these credit codes, locked until commit (in code order, so that
     two batches with common codes take their locks in the same order)."""
+    return await _targets(session, codes, lock=True)
+
+
+async def _targets(
+    session: AsyncSession, codes: Sequence[str], *, lock: bool
+) -> dict[str, RowMapping]:
     if not codes:
         return {}
     statement = (
         sql_select(TARGETS)
-        .where(TARGETS.c.credit_code.in_(list(codes)))
+        .where(TARGETS.c.credit_code == any_(literal(list(codes), ARRAY(String()))))
         .order_by(TARGETS.c.credit_code)
-        .with_for_update()
     )
+    if lock:
+        statement = statement.with_for_update()
     connection = await session.connection()
     rows = (await connection.execute(statement)).mappings().all()
     return {row["credit_code"]: row for row in rows}
@@ -108,56 +121,26 @@ async def tenancies(
     if not target_ids:
         return {}
     statement = select(WorkTargetTenancy).where(
-        col(WorkTargetTenancy.work_target_id).in_(list(target_ids))
+        col(WorkTargetTenancy.work_target_id) == any_(literal(list(target_ids), ARRAY(Uuid())))
     )
     return {t.work_target_id: t for t in (await session.exec(statement)).all()}
 
 
 async def insert_targets(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[str]:
     """Insert new targets; the credit codes inserted (a code taken meanwhile is skipped)."""
-    if not rows:
-        return set()
-    statement = (insert(TARGETS).on_conflict_do_nothing(index_elements=["credit_code"])).returning(
-        TARGETS.c.credit_code
+    inserted = await insert_rows(
+        session, TARGETS, rows, skip_conflicts_on=["credit_code"], returning="credit_code"
     )
-    connection = await session.connection()
-    result = await connection.execute(statement, list(rows))
-    return set(result.scalars().all())
+    return set(inserted)
 
 
-async def update_targets(
-    session: AsyncSession, rows: Sequence[dict[str, Any]], columns: Sequence[str]
-) -> None:
-    """Set `columns` of each target to the row's values (rows keyed by `b_id`)."""
-    if not rows:
-        return
-    statement = (
-        update(TARGETS)
-        .where(TARGETS.c.id == bindparam("b_id"))
-        .values({name: bindparam(f"b_{name}") for name in columns})
-    )
-    connection = await session.connection()
-    await connection.execute(
-        statement,
-        [{f"b_{k}": v for k, v in row.items() if k in columns or k == "id"} for row in rows],
-    )
+async def update_targets(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Set each target's columns given in its row (rows carry `id`)."""
+    await update_rows(session, TARGETS, rows)
 
 
 async def upsert_tenancies(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    statement = insert(TENANCIES)
-    statement = statement.on_conflict_do_update(
-        index_elements=["work_target_id"],
-        set_={
-            "floor": statement.excluded.floor,
-            "unit": statement.excluded.unit,
-            "updated_at": statement.excluded.updated_at,
-            "updated_by": statement.excluded.updated_by,
-        },
-    )
-    connection = await session.connection()
-    await connection.execute(statement, list(rows))
+    await upsert_rows(session, TENANCIES, rows, key=["work_target_id"])
 
 
 async def page_targets(

@@ -398,6 +398,44 @@ def _plan_target(
     )
 
 
+async def _plan_targets(
+    session: AsyncSession,
+    prepared: Sequence[PreparedTarget],
+    scope: Scope,
+    outcomes: list[RecordOutcome],
+) -> list[TargetWrite]:
+    """Each record's write, against the stored rows; rejections go to `outcomes`.
+
+    Read first without locks, so that a batch of unchanged records locks nothing; then the
+    rows that will change are locked (in credit-code order) and planned again from what is
+    stored once the lock is held.
+    """
+    now = utcnow()
+
+    async def plan(items: Sequence[PreparedTarget], lock: bool) -> list[TargetWrite]:
+        codes = [p.credit_code for p in items]
+        stored = await (repository.lock_targets if lock else repository.read_targets)(
+            session, codes
+        )
+        tenancies = await repository.tenancies(session, [row["id"] for row in stored.values()])
+        planned = []
+        for p in items:
+            current = stored.get(p.credit_code)
+            try:
+                tenancy = tenancies.get(current["id"]) if current else None
+                planned.append(_plan_target(p, current, tenancy, scope, now))
+            except Rejected as exc:
+                outcomes.append(rejected(p.index, exc.error, p.credit_code))
+        return planned
+
+    first = await plan(prepared, lock=False)
+    changing = {w.index for w in first if w.outcome == Outcome.updated}
+    if not changing:
+        return first
+    again = await plan([p for p in prepared if p.index in changing], lock=True)
+    return [w for w in first if w.index not in changing] + again
+
+
 async def _write_registration_change(
     session: AsyncSession, publisher: EventPublisher, write: TargetWrite
 ) -> None:
@@ -464,20 +502,8 @@ async def sync_work_targets(
             prepared.append(_prepare_target(index, record, code, scope))
         except Rejected as exc:
             outcomes.append(rejected(index, exc.error, code))
-    stored = await repository.lock_targets(session, [p.credit_code for p in prepared])
-    tenancies = await repository.tenancies(session, [row["id"] for row in stored.values()])
+    writes = await _plan_targets(session, prepared, scope, outcomes)
     now = utcnow()
-    writes: list[TargetWrite] = []
-    for p in prepared:
-        current = stored.get(p.credit_code)
-        try:
-            writes.append(
-                _plan_target(
-                    p, current, tenancies.get(current["id"]) if current else None, scope, now
-                )
-            )
-        except Rejected as exc:
-            outcomes.append(rejected(p.index, exc.error, p.credit_code))
 
     created = [w for w in writes if w.outcome == Outcome.created]
     inserted = await repository.insert_targets(session, [w.row for w in created])
@@ -500,9 +526,7 @@ async def sync_work_targets(
             )
     updated = [w for w in writes if w.outcome == Outcome.updated]
     plain = [w for w in updated if not w.registration_changed]
-    await repository.update_targets(
-        session, [w.row for w in plain], [*SYNCED_COLUMNS, "external_refs", "updated_at"]
-    )
+    await repository.update_targets(session, [w.row for w in plain])
     written.extend(plain)
     for w in updated:
         if not w.registration_changed:
