@@ -12,6 +12,8 @@ from member_service.archive import service as archive_service
 from member_service.archive.router import router as archive_router
 from member_service.instructors.router import router as instructors_router
 from member_service.investors.router import router as investors_router
+from member_service.leads.router import router as leads_router
+from member_service.leads.router import sync_router as sync_members_router
 from member_service.members.id_numbers import IdNumberCipher
 from member_service.members.router import router as members_router
 from member_service.posts.router import router as posts_router
@@ -47,6 +49,8 @@ def create_app(settings: MemberSettings | None = None, **kwargs: object) -> Fast
             secretaries_router,
             instructors_router,
             investors_router,
+            leads_router,
+            sync_members_router,
             policy_router(
                 policy_keys.ALL_KEYS, read_scope="member:read", admin_scope="member:admin"
             ),
