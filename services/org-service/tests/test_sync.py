@@ -640,6 +640,16 @@ class TestPlacesAndTenants:
             ("invalid_place_parent", "parent_place_id"),
         ]
 
+    async def test_rule_a_floor_is_listed_once(self, city: SyncCity, park: dict[str, str]) -> None:
+        record = {
+            "external_id": "A",
+            "name": "重复楼层楼",
+            "parent_place_id": str(city["高新文化创意园"]),
+            "floors": ["1", "2", "1"],
+        }
+        response = await push(city.client, PL, park, [record])
+        assert errors(response) == [("duplicate_floor", "floors")]
+
     async def test_rule_a_place_name_is_unique_in_its_region(
         self, city: SyncCity, district: dict[str, str]
     ) -> None:

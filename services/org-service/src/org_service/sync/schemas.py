@@ -6,7 +6,8 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 
 from org_service.places.models import PlaceKind
 from org_service.work_targets.models import Industry, WorkTargetKind
@@ -90,6 +91,18 @@ class PlaceRecord(BaseModel):
     floors: list[FloorLabel] | None = Field(
         default=None, max_length=300, description="the floors, bottom up; replaces the list held"
     )
+
+    @field_validator("floors")
+    @classmethod
+    def _floors_once(cls, floors: list[str] | None) -> list[str] | None:
+        if floors is not None and len(set(floors)) != len(floors):
+            repeated = sorted({f for f in floors if floors.count(f) > 1})
+            raise PydanticCustomError(
+                "duplicate_floor",
+                "each floor is listed once; repeated: {repeated}",
+                {"repeated": ", ".join(repeated), "error_code": "duplicate_floor"},
+            )
+        return floors
 
 
 class SyncWorkTarget(BaseModel):
