@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import httpx
@@ -14,6 +15,7 @@ from service_kit.http import HttpClient
 log = logging.getLogger("funding_service.upstream")
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 # Ids per batch call: the owners refuse more than 500 (service_kit.pagination.MAX_BATCH_IDS).
 BATCH = 200
@@ -30,9 +32,27 @@ UPSTREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+# Batch calls of one question in flight at once: enough to hide the round trips, few
+# enough not to crowd the owner.
+CONCURRENCY = 4
+
+
 def chunks(items: Sequence[T], size: int = BATCH) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+async def batched(
+    items: Sequence[T], fetch: Callable[[Sequence[T]], Awaitable[R]], size: int = BATCH
+) -> list[R]:
+    """`fetch` over `items` in batches of `size`, a few at a time; answers in batch order."""
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(batch: Sequence[T]) -> R:
+        async with gate:
+            return await fetch(batch)
+
+    return list(await asyncio.gather(*(one(b) for b in chunks(items, size))))
 
 
 async def get_json(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from funding_service.upstream.client import chunks, get_json
+from funding_service.upstream.client import batched, get_json
 from funding_service.upstream.types import MemberCount, SecretaryTerm
 from service_kit.http import HttpClient
 
@@ -27,8 +27,9 @@ class MemberService:
         """Members whose membership relation is each organization on `as_of`."""
         wanted = list(dict.fromkeys(organization_ids))
         counts: dict[uuid.UUID, MemberCount] = {}
-        for batch in chunks(wanted):
-            body = await get_json(
+
+        async def fetch(batch: Sequence[uuid.UUID]) -> Any:
+            return await get_json(
                 self.http,
                 SERVICE,
                 f"{self.base_url}/member-counts",
@@ -37,6 +38,8 @@ class MemberService:
                     "as_of": as_of.isoformat(),
                 },
             )
+
+        for body in await batched(wanted, fetch):
             for item in body["items"]:
                 count = MemberCount(
                     organization_id=uuid.UUID(item["organization_id"]),

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from funding_service.upstream.client import chunks, get_json
+from funding_service.upstream.client import batched, get_json
 from service_kit.http import HttpClient
 
 DISTRICT_KINDS = frozenset({"district", "county", "new_area"})
@@ -78,13 +78,16 @@ class OrgService:
     async def regions(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, RegionInfo]:
         """The regions of `ids` that exist (unknown ids are left out)."""
         wanted = [i for i in dict.fromkeys(ids) if i not in self._regions]
-        for batch in chunks(wanted):
-            body = await get_json(
+
+        async def fetch(batch: Sequence[uuid.UUID]) -> Any:
+            return await get_json(
                 self.http,
                 SERVICE,
                 f"{self.base_url}/regions",
-                params={"ids": ",".join(str(i) for i in batch), "limit": len(batch)},
+                params={"ids": ",".join(str(i) for i in batch)},
             )
+
+        for body in await batched(wanted, fetch):
             for item in body["items"]:
                 region = _region(item)
                 self._regions[region.id] = region
@@ -141,13 +144,16 @@ class OrgService:
         """The organizations of `ids` as they stood on `as_of` (unknown ids left out)."""
         wanted = list(dict.fromkeys(ids))
         found: dict[uuid.UUID, OrganizationInfo] = {}
-        for batch in chunks(wanted):
-            params: dict[str, Any] = {"ids": ",".join(str(i) for i in batch), "limit": len(batch)}
+
+        async def fetch(batch: Sequence[uuid.UUID]) -> Any:
+            params: dict[str, Any] = {"ids": ",".join(str(i) for i in batch)}
             if as_of is not None:
                 params["as_of"] = as_of.isoformat()
-            body = await get_json(
+            return await get_json(
                 self.http, SERVICE, f"{self.base_url}/organizations", params=params
             )
+
+        for body in await batched(wanted, fetch):
             for item in body["items"]:
                 org = _organization(item)
                 found[org.id] = org
