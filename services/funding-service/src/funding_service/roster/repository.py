@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import delete, func, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -93,15 +94,19 @@ async def counts_on(
     return {row[0]: MemberCount(row[0], int(row[1]), int(row[2])) for row in rows}
 
 
+TERMS = SecretaryTermRecord.__table__  # type: ignore[attr-defined]
+
+
 async def terms_overlapping(session: AsyncSession, first: date, last: date) -> list[SecretaryTerm]:
-    statement = select(SecretaryTermRecord).where(
-        col(SecretaryTermRecord.term_start) <= last,
-        or_(
-            col(SecretaryTermRecord.term_end).is_(None),
-            col(SecretaryTermRecord.term_end) >= first,
-        ),
+    statement = sa_select(
+        TERMS.c.member_id,
+        TERMS.c.organization_id,
+        TERMS.c.name,
+        TERMS.c.term_start,
+        TERMS.c.term_end,
+    ).where(
+        TERMS.c.term_start <= last,
+        or_(TERMS.c.term_end.is_(None), TERMS.c.term_end >= first),
     )
-    return [
-        SecretaryTerm(t.member_id, t.organization_id, t.name, t.term_start, t.term_end)
-        for t in (await session.exec(statement)).all()
-    ]
+    rows = (await (await session.connection()).execute(statement)).all()
+    return [SecretaryTerm(*row) for row in rows]
