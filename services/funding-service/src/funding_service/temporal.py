@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from service_kit.errors import Unprocessable
 
@@ -72,12 +72,3 @@ def year(label: str) -> Period:
 def month_of(day: date) -> date:
     """The first day of the month `day` is in."""
     return day.replace(day=1)
-
-
-def next_month(first: date) -> date:
-    return (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def months_between(first: date, last: date) -> int:
-    """Whole months from the month of `first` to the month of `last` (same month: 0)."""
-    return (last.year - first.year) * 12 + last.month - first.month

@@ -40,15 +40,6 @@ async def bid(
     return (await session.exec(statement)).first()
 
 
-async def bid_of(
-    session: AsyncSession, project_id: uuid.UUID, organization_id: uuid.UUID
-) -> ProjectBid | None:
-    statement = select(ProjectBid).where(
-        ProjectBid.project_id == project_id, ProjectBid.organization_id == organization_id
-    )
-    return (await session.exec(statement)).first()
-
-
 async def bid_by_transfer(session: AsyncSession, transfer_id: uuid.UUID) -> ProjectBid | None:
     statement = select(ProjectBid).where(ProjectBid.transfer_id == transfer_id)
     return (await session.exec(statement)).first()
