@@ -174,6 +174,8 @@ class TestSecretaryAllowance:
         transfers = await db.fetchval("SELECT count(*) FROM transfer")
         second = await run(funds, "secretary_allowance", "2024-06")
         assert second["id"] != first["id"]
+        batch = await funds.get("/period-runs", ids=f"{first['id']},{second['id']}")
+        assert {r["id"] for r in batch["items"]} == {first["id"], second["id"]}
         assert (second["paid_count"], second["paid_total_fen"]) == (0, 0)
         assert second["skipped_by_reason"] == {
             "already_paid": first["paid_count"],

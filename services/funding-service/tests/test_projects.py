@@ -161,6 +161,8 @@ class TestAwards:
         assert budget["executed_fen"] == 150_000
         state = await funds.get(f"/projects/{project['project']['id']}")
         assert state["awarded_fen"] == 150_000
+        batch = await funds.get("/projects", ids=f"{project['project']['id']},{uuid.uuid4()}")
+        assert [p["awarded_fen"] for p in batch["items"]] == [150_000]
         again = await funds.post(
             f"/projects/{project['project']['id']}/awards", {"bid_id": made["id"]}, expect=409
         )

@@ -21,6 +21,10 @@ async def get(
     return (await session.exec(statement)).first()
 
 
+async def get_many(session: AsyncSession, ids: list[uuid.UUID]) -> list[Project]:
+    return list((await session.exec(select(Project).where(col(Project.id).in_(ids)))).all())
+
+
 async def page(
     session: AsyncSession, params: PageParams, where: Any, *, district_id: uuid.UUID | None
 ) -> KeysetPage:

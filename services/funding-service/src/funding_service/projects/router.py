@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 from sqlalchemy import true
 
 from funding_service.deps import OrgDep, RatingDep, ReachDep
@@ -22,7 +22,7 @@ from funding_service.upstream.client import UPSTREAM_RESPONSES as UPSTREAM
 from service_kit.auth import Principal, require_scope
 from service_kit.db import SessionDep
 from service_kit.deps import PublisherDep
-from service_kit.pagination import Page, PageParamsDep
+from service_kit.pagination import Page, PageParamsDep, parse_ids
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
@@ -59,9 +59,14 @@ async def list_projects(
     session: SessionDep,
     principal: ReadPrincipal,
     page: PageParamsDep,
+    ids: Annotated[str | None, Query(description="comma-separated ids: a batch get")] = None,
     district_id: uuid.UUID | None = None,
 ) -> Page[ProjectPublic]:
     """Projects, oldest first (calls for bids are public to every reader of the funds)."""
+    wanted = parse_ids(ids)
+    if wanted is not None:
+        rows = await repository.get_many(session, wanted)
+        return Page(items=[service.project_public(p) for p in rows])
     result = await repository.page(session, page, true(), district_id=district_id)
     return Page(
         items=[service.project_public(p) for p in result.rows],

@@ -56,6 +56,10 @@ async def mark_reversed(session: AsyncSession, transfer_id: uuid.UUID) -> None:
     )
 
 
+async def get_many(session: AsyncSession, ids: list[uuid.UUID]) -> list[PeriodRun]:
+    return list((await session.exec(select(PeriodRun).where(col(PeriodRun.id).in_(ids)))).all())
+
+
 async def get(session: AsyncSession, run_id: uuid.UUID) -> PeriodRun | None:
     return await session.get(PeriodRun, run_id)
 

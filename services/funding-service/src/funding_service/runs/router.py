@@ -17,7 +17,7 @@ from funding_service.upstream.client import UPSTREAM_RESPONSES as UPSTREAM
 from service_kit.auth import Principal, require_scope
 from service_kit.db import SessionDep
 from service_kit.deps import PublisherDep
-from service_kit.pagination import Page, PageParamsDep
+from service_kit.pagination import Page, PageParamsDep, parse_ids
 
 router = APIRouter(prefix="/period-runs", tags=["period runs"])
 
@@ -68,10 +68,16 @@ async def list_period_runs(
     session: SessionDep,
     principal: ReadPrincipal,
     page: PageParamsDep,
+    ids: Annotated[str | None, Query(description="comma-separated ids: a batch get")] = None,
     kind: RunKind | None = None,
     period: Annotated[str | None, Query(pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$")] = None,
 ) -> Page[PeriodRunPublic]:
     """Runs, oldest first: their totals (the lines say who was paid)."""
+    wanted = parse_ids(ids)
+    if wanted is not None:
+        return Page(
+            items=[service.run_public(r) for r in await repository.get_many(session, wanted)]
+        )
     result = await repository.page_runs(
         session, page, kind=kind.value if kind else None, period=period
     )
