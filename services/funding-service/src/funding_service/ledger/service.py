@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import any_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -213,7 +214,10 @@ async def post(
     budgets = {
         b.account_id: b
         for b in (
-            await session.exec(select(Budget).where(col(Budget.account_id).in_(list(accounts))))
+            await session.exec(
+                select(Budget).where(col(Budget.account_id) == any_(repository.uuids("ids"))),
+                params={"ids": list(accounts)},
+            )
         ).all()
     }
     balances = {account_id: account.balance_fen for account_id, account in accounts.items()}
