@@ -157,7 +157,7 @@ class Stack:
                 stderr=subprocess.STDOUT,
             )
 
-    async def wait_ready(self, within: float = 60.0) -> None:
+    async def wait_ready(self, within: float = 180.0) -> None:
         """Until every app answers /readyz (services) or /healthz (gateway)."""
         deadline = time.monotonic() + within
         async with httpx.AsyncClient(timeout=2.0) as client:
