@@ -15,6 +15,7 @@ from .test_screens import HOME, id_number
 BRANCHES = 100
 MEMBERS_PER_BRANCH = 2
 RATED = 3
+WITH_ACCOUNTS = 2
 
 LIST_QUERY = """query($p: ID!, $first: Int!) {
   organizations(first: $first, parentId: $p) { nodes {
@@ -23,6 +24,7 @@ LIST_QUERY = """query($p: ID!, $first: Int!) {
     secretary { name member { name } }
     starRating { stars }
     memberCounts { fullMembers }
+    fundingBalance { totalFen accounts { budgetLine balanceFen } }
   } } }"""
 
 
@@ -118,6 +120,15 @@ async def park(gateway_stack: GatewayStack) -> str:
                 },
             )
             assert response.status_code == 201, response.text
+    async with gateway_stack.rest("funding", token) as funding:
+        line = (await funding.get("/budget-lines")).json()[0]["code"]
+        for i, branch in enumerate(branches[:WITH_ACCOUNTS]):
+            response = await funding.post(
+                "/accounts",
+                json={"kind": "organization", "organization_id": branch, "budget_line": line},
+                headers={"Idempotency-Key": f"park-account-{i}"},
+            )
+            assert response.status_code == 201, response.text
     return parent
 
 
@@ -137,8 +148,12 @@ class TestListQueries:
         assert all(n["secretary"]["member"]["name"].endswith("-0") for n in nodes)
         assert all(n["memberCounts"]["fullMembers"] == MEMBERS_PER_BRANCH for n in nodes)
         rated = {f"物流企业{i:03d}党支部" for i in range(RATED)}
+        with_accounts = {f"物流企业{i:03d}党支部" for i in range(WITH_ACCOUNTS)}
         for node in nodes:
             assert node["starRating"] == ({"stars": 5} if node["name"] in rated else None)
+            accounts = node["fundingBalance"]["accounts"]
+            assert len(accounts) == (1 if node["name"] in with_accounts else 0)
+            assert node["fundingBalance"]["totalFen"] == 0
         # One call per (service, key) level, the same for 10 organizations as for 100.
         assert delta(before, after) == {
             ("org", "GET", "/organizations"): 1,
@@ -148,6 +163,7 @@ class TestListQueries:
             ("member", "GET", "/members"): 1,
             ("member", "GET", "/member-counts"): 1,
             ("rating", "GET", "/star-levels"): 2,
+            ("funding", "GET", "/accounts"): 1,
         }
 
     async def test_members_of_many_organizations_page_by_page(

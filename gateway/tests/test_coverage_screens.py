@@ -58,7 +58,8 @@ async def test_organization_lists_the_targets_it_covers(gateway_stack: GatewaySt
     token = await gateway_stack.token("admin.city")
     body = await gateway_stack.graphql(
         """query($id: ID!) { organization(id: $id) { workTargets { nodes {
-             name coverage { mode organization { name } } } } } }""",
+             name coverage { mode organization { name } } coveringOrganization { name }
+           } } } }""",
         token,
         {"id": str(demo_data.organization_id("中天大厦楼宇联合党支部"))},
     )
@@ -66,3 +67,4 @@ async def test_organization_lists_the_targets_it_covers(gateway_stack: GatewaySt
     assert {n["name"] for n in nodes} == {"中天大厦甲科技公司", "中天大厦乙传媒公司"}
     assert {n["coverage"]["mode"] for n in nodes} == {"joint"}
     assert {n["coverage"]["organization"]["name"] for n in nodes} == {"中天大厦楼宇联合党支部"}
+    assert {n["coveringOrganization"]["name"] for n in nodes} == {"中天大厦楼宇联合党支部"}

@@ -1,55 +1,40 @@
-"""Loaders over funding-service: an organization's accounts."""
+"""Loaders over funding-service: the accounts of organizations."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from gateway.loaders.batch import failed
+from gateway.loaders.batch import grouped_by
 from gateway.upstream import ServiceClient
-from service_kit.pagination import MAX_PAGE_SIZE
+from service_kit.pagination import MAX_BATCH_IDS
 
-# An organization's own money: its funds per budget line and the dues it collected.
+# An organization's own money: its funds per budget line and the dues it collected (a payee
+# account carries its payee's organization too, but is not that organization's money).
 ORGANIZATION_ACCOUNT_KINDS = ("organization", "dues")
 
 
 def organization_accounts(
     client: ServiceClient, bearer: str
 ) -> Callable[[list[str]], Awaitable[Sequence[Any]]]:
-    """The accounts of each organization.
-
-    funding-service lists accounts of one organization per call (no batch by organization
-    yet), so the calls of one batch go out together rather than one after another.
-    """
-
-    async def one(organization_id: str) -> list[Any]:
-        accounts: list[Any] = []
-        after: str | None = None
-        while True:
-            page = await client.get(
-                "/accounts",
-                bearer=bearer,
-                params={"organization_id": organization_id, "limit": MAX_PAGE_SIZE, "after": after},
-            )
-            accounts += [a for a in page["items"] if a["kind"] in ORGANIZATION_ACCOUNT_KINDS]
-            after = page.get("next_cursor")
-            if not after:
-                return accounts
+    """The accounts of each organization, over GET /accounts?organization_ids=…."""
+    load_all = grouped_by(
+        client, "/accounts", bearer, param="organization_ids", group="organization_id"
+    )
 
     async def load(keys: list[str]) -> list[Any]:
-        unique = list(dict.fromkeys(keys))
-        try:
-            answers = await asyncio.gather(*(one(k) for k in unique))
-        except Exception as exc:
-            return failed(keys, exc)
-        found = dict(zip(unique, answers, strict=True))
-        return [found[k] for k in keys]
+        found = await load_all(keys)
+        return [
+            accounts
+            if isinstance(accounts, BaseException)
+            else [a for a in accounts if a["kind"] in ORGANIZATION_ACCOUNT_KINDS]
+            for accounts in found
+        ]
 
     return load
 
 
 def accounts_loader(client: ServiceClient, bearer: str) -> DataLoader[str, Any]:
-    return DataLoader(organization_accounts(client, bearer), max_batch_size=50)
+    return DataLoader(organization_accounts(client, bearer), max_batch_size=MAX_BATCH_IDS)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import strawberry
 
 from gateway.schema.errors import GatewayError
+
+if TYPE_CHECKING:
+    from gateway.schema.organizations import Organization
 
 T = TypeVar("T")
 
@@ -87,3 +90,15 @@ def idempotency_headers(key: str) -> dict[str, str]:
             "and the same when a write is retried.",
         )
     return {"Idempotency-Key": key}
+
+
+async def load_organization(
+    info: strawberry.Info, organization_id: str | None
+) -> Organization | None:
+    """An organization by id through the request's loader (None: unknown or hidden)."""
+    from gateway.schema.organizations import Organization
+
+    if organization_id is None:
+        return None
+    data = await info.context.loaders.organization.load(organization_id)
+    return Organization.from_rest(data) if data else None

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from gateway.schema.common import Connection, connection
+from gateway.schema.common import Connection, connection, load_organization
 from gateway.schema.places import Region
 
 if TYPE_CHECKING:
@@ -62,12 +62,7 @@ class TargetCoverage:
 
     @strawberry.field(description="The organization that covers the target on that day.")
     async def organization(self, info: strawberry.Info) -> LazyOrganization | None:
-        from gateway.schema.organizations import Organization
-
-        if self.organization_id is None:
-            return None
-        data = await info.context.loaders.organization.load(self.organization_id)
-        return Organization.from_rest(data) if data else None
+        return await load_organization(info, self.organization_id)
 
 
 @strawberry.type(description="An enterprise or social organization the work must reach.")
@@ -88,6 +83,13 @@ class WorkTarget:
     async def region(self, info: strawberry.Info) -> Region | None:
         data = await info.context.loaders.region.load(self.region_id)
         return Region.from_rest(data) if data else None
+
+    @strawberry.field(
+        description="The organization that covers the target (its own, a joint one or a "
+        "dispatched functional branch), on the coverage day; null: uncovered or work only."
+    )
+    async def covering_organization(self, info: strawberry.Info) -> LazyOrganization | None:
+        return await load_organization(info, self.coverage.organization_id)
 
     @classmethod
     def from_rest(cls, data: dict[str, Any]) -> WorkTarget:

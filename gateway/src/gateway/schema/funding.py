@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from gateway.schema.common import Connection, check_first, connection
-from gateway.schema.members import load_organization
+from gateway.schema.common import Connection, check_first, connection, load_organization
 from gateway.schema.places import Region
 
 if TYPE_CHECKING:

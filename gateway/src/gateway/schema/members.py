@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
-from gateway.schema.common import Connection, check_first, connection, day, iso
+from gateway.schema.common import (
+    Connection,
+    check_first,
+    connection,
+    day,
+    iso,
+    load_organization,
+)
 from gateway.schema.errors import GatewayError
 
 if TYPE_CHECKING:
@@ -77,17 +84,6 @@ class ArchiveEntryKind(Enum):
     TRAINING = "training"
     STAGE_CHANGE = "stage_change"
     TRANSFER = "transfer"
-
-
-async def load_organization(
-    info: strawberry.Info, organization_id: str | None
-) -> Organization | None:
-    from gateway.schema.organizations import Organization
-
-    if organization_id is None:
-        return None
-    data = await info.context.loaders.organization.load(organization_id)
-    return Organization.from_rest(data) if data else None
 
 
 async def load_member(info: strawberry.Info, member_id: str | None) -> Member | None:

@@ -9,8 +9,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from gateway.schema.common import Connection, check_first, connection, day, iso, moment
-from gateway.schema.members import Member, MemberStage, load_member, load_organization
+from gateway.schema.common import (
+    Connection,
+    check_first,
+    connection,
+    day,
+    iso,
+    load_organization,
+    moment,
+)
+from gateway.schema.members import Member, MemberStage, load_member
 from service_kit.pagination import MAX_PAGE_SIZE
 
 if TYPE_CHECKING:
