@@ -180,3 +180,40 @@ class TestVerification:
             headers=me,
         )
         assert write.status_code == 403
+
+
+class TestNewestFirst:
+    async def test_newest_first_pages_back_to_the_first_entry(
+        self, members: Members, client: httpx.AsyncClient, city: City
+    ) -> None:
+        member = await members.full_member()
+        for i in range(4):
+            await award(client, city, member, f"表彰{i}")
+        seqs: list[int] = []
+        after = None
+        while True:
+            response = await client.get(
+                f"/members/{member['id']}/archive",
+                params={"limit": 3, "newest_first": "true", **({"after": after} if after else {})},
+                headers=city.admin(),
+            )
+            assert response.status_code == 200, response.text
+            page = response.json()
+            seqs += [e["seq"] for e in page["items"]]
+            after = page["next_cursor"]
+            if after is None:
+                break
+        assert seqs == list(range(9, 0, -1))  # five stages brought in, four awards
+        first = seqs[:3]
+        kinds = {
+            e["seq"]: e["kind"]
+            for e in (
+                await client.get(
+                    f"/members/{member['id']}/archive",
+                    params={"limit": 3, "newest_first": "true"},
+                    headers=city.admin(),
+                )
+            ).json()["items"]
+        }
+        assert list(kinds) == first
+        assert set(kinds.values()) == {"award"}

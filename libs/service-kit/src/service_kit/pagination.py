@@ -162,12 +162,15 @@ def _typed_like(columns: Sequence[ColumnElement[Any]], values: list[Any], cursor
     return typed
 
 
-def _after_clause(columns: Sequence[ColumnElement[Any]], values: Sequence[Any]) -> Any:
+def _after_clause(
+    columns: Sequence[ColumnElement[Any]], values: Sequence[Any], descending: bool = False
+) -> Any:
     # (a, b, c) > (x, y, z) spelled out so that each column may use its own index order.
     clauses = []
     for i, column in enumerate(columns):
         equal = [columns[j] == values[j] for j in range(i)]
-        clauses.append(and_(*equal, column > values[i]))
+        beyond = column < values[i] if descending else column > values[i]
+        clauses.append(and_(*equal, beyond))
     return or_(*clauses)
 
 
@@ -177,16 +180,19 @@ async def keyset_page(
     *,
     order_by: Sequence[ColumnElement[Any]],
     params: PageParams,
+    descending: bool = False,
 ) -> KeysetPage:
-    """Run `statement` ordered by `order_by` (ascending, unique as a whole) one page at a time.
+    """Run `statement` ordered by `order_by` (ascending, or every column descending; unique
+    as a whole) one page at a time.
 
     `statement` selects one entity; `order_by` as a whole must make the order unique.
     Every row comes with its own cursor (for connections whose edges carry one).
     """
     if params.after is not None:
         values = _typed_like(order_by, decode_cursor(params.after, len(order_by)), params.after)
-        statement = statement.where(_after_clause(order_by, values))
-    statement = statement.order_by(*order_by).limit(params.limit + 1)
+        statement = statement.where(_after_clause(order_by, values, descending))
+    ordering = [c.desc() for c in order_by] if descending else list(order_by)
+    statement = statement.order_by(*ordering).limit(params.limit + 1)
     rows = list((await session.exec(statement)).all())
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]

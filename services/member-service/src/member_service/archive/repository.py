@@ -72,7 +72,12 @@ async def corrections_of(
 
 
 async def page(
-    session: AsyncSession, member_id: uuid.UUID, params: PageParams, kind: str | None
+    session: AsyncSession,
+    member_id: uuid.UUID,
+    params: PageParams,
+    kind: str | None,
+    *,
+    newest_first: bool = False,
 ) -> KeysetPage:
     statement = select(ArchiveEntry).where(ArchiveEntry.member_id == member_id)
     if kind is not None:
@@ -82,6 +87,7 @@ async def page(
         statement,
         order_by=[col(ArchiveEntry.seq)],  # type: ignore[list-item]
         params=params,
+        descending=newest_first,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from member_service.archive import service
 from member_service.archive.models import EntryKind
@@ -41,10 +41,19 @@ async def list_archive_entries(
     principal: ReadPrincipal,
     page: PageParamsDep,
     kind: EntryKind | None = None,
+    newest_first: Annotated[
+        bool, Query(description="the latest entry first (as a member's screen shows them)")
+    ] = False,
 ) -> Page[EntryPublic]:
-    """The member's political archive in the order it was recorded, a page at a time."""
+    """The member's political archive in the order it was recorded (or newest first), a page
+    at a time."""
     return await service.list_entries(
-        session=session, principal=principal, member_id=member_id, page=page, kind=kind
+        session=session,
+        principal=principal,
+        member_id=member_id,
+        page=page,
+        kind=kind,
+        newest_first=newest_first,
     )
 
 

@@ -172,10 +172,14 @@ async def list_entries(
     member_id: uuid.UUID,
     page: PageParams,
     kind: EntryKind | None,
+    newest_first: bool = False,
 ) -> Page[EntryPublic]:
-    """The member's entries in the order they were recorded, with who corrected what."""
+    """The member's entries in the order they were recorded (or the reverse), with who
+    corrected what."""
     await _readable(session, principal, member_id)
-    result = await repository.page(session, member_id, page, kind.value if kind else None)
+    result = await repository.page(
+        session, member_id, page, kind.value if kind else None, newest_first=newest_first
+    )
     corrected = await repository.corrections_of(session, [e.id for e in result.rows])
     return Page(
         items=[to_public(e, corrected.get(e.id)) for e in result.rows],
