@@ -12,7 +12,7 @@ UV := $(BOOT)/bin/uv
 UV_DEP := $(BOOT)/bin/uv
 endif
 
-.PHONY: bootstrap run test lint bench bench-org bench-rating bench-member k8s-check bench-funding bench-sync
+.PHONY: bootstrap run test lint bench bench-org bench-rating bench-member k8s-check bench-funding bench-gateway bench-sync
 
 $(BOOT)/bin/uv:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=…")'
@@ -39,7 +39,7 @@ lint: bootstrap
 	$(VENV)/bin/mypy
 
 # Benchmarks print a table and write JSON under bench/results/ (see bench/README.md).
-bench: bench-org bench-rating bench-member bench-funding bench-sync
+bench: bench-org bench-rating bench-member bench-funding bench-gateway bench-sync
 
 bench-org: bootstrap
 	$(VENV)/bin/python bench/org_coverage.py --size $(or $(SIZE),city)
@@ -52,6 +52,9 @@ bench-member: bootstrap
 
 bench-funding: bootstrap
 	$(VENV)/bin/python bench/funding_ledger.py --size $(or $(SIZE),city)
+
+bench-gateway: bootstrap
+	$(VENV)/bin/python bench/gateway_home.py --size $(or $(SIZE),city)
 
 bench-sync: bootstrap
 	$(VENV)/bin/python bench/sync_push.py --records $(or $(RECORDS),100000) --batch 5000

@@ -55,6 +55,31 @@ async def measure(
     return timings, result
 
 
+async def concurrently(
+    call: Callable[[], Awaitable[Any]], *, clients: int, requests: int, warmup: int = 0
+) -> tuple[list[float], float]:
+    """`requests` calls from `clients` callers at once (each waits for its answer before the
+    next); returns every call's time in ms and the wall-clock seconds of the whole run."""
+    import asyncio
+
+    for _ in range(warmup):
+        await call()
+    remaining = requests
+    timings: list[float] = []
+
+    async def caller() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            started = time.perf_counter()
+            await call()
+            timings.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(caller() for _ in range(clients)))
+    return timings, time.perf_counter() - started
+
+
 def summary(timings: list[float]) -> tuple[float, float, float]:
     """p50, p95 (ms) and sequential throughput (per second)."""
     ordered = sorted(timings)
