@@ -1,7 +1,8 @@
-"""funding-service on a ledger of 10,000,000 entries: an account's balance, a district's budget
-execution for a year, a monthly allowance run for 10,000 secretaries, and a 1,000,000-line CSV
-(and XLSX) export with its rows per second and the service's peak memory; each beside the
-plain SQL that computes the same answer.
+"""funding-service on a city's year of ledger (about 1,000,000 entries; province: ten years,
+10,000,000 entries): an account's balance, a district's budget execution for a year, a monthly
+allowance run for 10,000 secretaries, and the CSV (and XLSX) export of the allowance line's
+ledger lines (province: 1,000,000) with its rows per second and the service's peak memory;
+each beside the plain SQL that computes the same answer.
 
 Run: `make bench-funding` (or `.venv/bin/python bench/funding_ledger.py --size city`).
 """
@@ -37,13 +38,17 @@ from service_kit.pgcluster import ensure_database
 from service_kit.testing import TestIssuer, serve_app
 
 SIZES = {
-    # secretaries (one branch each), months of allowance history, disbursements per branch a
-    # year, vendors. city: 10,000 secretaries; 100 months × 10,000 = 1,000,000 allowance
-    # lines (the export); ≈ 5,000,000 transfers = 10,000,000 entries in all.
-    "small": (2_000, 24, 8, 50),
-    "city": (10_000, 100, 38, 200),
+    # secretaries (one branch each), fiscal years of history, months of allowance history,
+    # disbursements per branch a year, vendors.
+    # city: 10,000 secretaries, one year: 12 months × 10,000 = 120,000 allowance lines (the
+    # export); ≈ 520,000 transfers = 1,040,000 entries in all.
+    # province: ten years, 100 months × 10,000 = 1,000,000 allowance lines; ≈ 5,000,000
+    # transfers = 10,000,000 entries in all.
+    # small (a district's share of the work): 2,000 secretaries, one year; ≈ 105,000 entries.
+    "small": (2_000, 1, 12, 8, 50),
+    "city": (10_000, 1, 12, 38, 200),
+    "province": (10_000, 10, 100, 38, 200),
 }
-YEARS = 10
 LAST_YEAR = date.today().year - 2  # the history ends here; the runs pay the year after
 RUN_YEAR = LAST_YEAR + 1
 DISTRICTS = 10
@@ -86,6 +91,7 @@ class World:
     payees: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)  # member → account
     vendors: list[uuid.UUID] = field(default_factory=list)
     committee_account: uuid.UUID = field(default_factory=uuid.uuid4)
+    years: int = 10
     transfers: int = 0
     entries: int = 0
 
@@ -266,7 +272,7 @@ def open_accounts(world: World, vendors: int) -> None:
         world.treasuries[did] = account(
             "treasury", f"{name}财政预算", level="district", region_id=did, district_id=did
         )
-    first = LAST_YEAR - YEARS + 1
+    first = LAST_YEAR - world.years + 1
     for year in range(first, RUN_YEAR + 1):
         regions = [(world.city, "city", None, "长春市")] + [
             (did, "district", did, name) for did, name, _ in world.districts
@@ -385,7 +391,7 @@ async def history(posting: Posting, months: int, per_branch: int) -> None:
     first_allowance = date(LAST_YEAR, 12, 1)
     for _ in range(months - 1):
         first_allowance = (first_allowance - timedelta(days=1)).replace(day=1)
-    for year in range(LAST_YEAR - YEARS + 1, LAST_YEAR + 1):
+    for year in range(LAST_YEAR - w.years + 1, LAST_YEAR + 1):
         allowance_months = [m for m in range(1, 13) if date(year, m, 1) >= first_allowance]
         venue = [
             (rng.choice(w.districts)[0], rng.randrange(10_000, 5_000_000))
@@ -921,7 +927,8 @@ async def export(
 
 
 async def run(size: str, runs: int) -> None:
-    secretaries, months, per_branch, vendors = SIZES[size]
+    secretaries, years, months, per_branch, vendors = SIZES[size]
+    assert months <= 12 * years, "allowance history longer than the ledger's"
     issuer = TestIssuer()
     headers = {
         "Authorization": "Bearer "
@@ -932,7 +939,7 @@ async def run(size: str, runs: int) -> None:
             ttl_seconds=86400,
         )
     }
-    world = World(random.Random(20180101))
+    world = World(random.Random(20180101), years=years)
     with cluster() as pg:
         org_url = await ensure_database(pg.url(), "org")
         funding_url = await ensure_database(pg.url(), "funding")

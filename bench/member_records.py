@@ -1,5 +1,6 @@
-"""member-service at city scale: one organization's member page, one member's archive of 1,000
-entries and its verification, exact-match lookup by ID number, member counts of 500
+"""member-service at city scale (100,000 members in 20,000 organizations, 2,000,000 archive
+entries; province ten times that): one organization's member page, one member's archive of
+1,000 entries and its verification, exact-match lookup by ID number, member counts of 500
 organizations, and bulk creation; each beside the plain SQL that reads (or writes) the same rows.
 
 Run: `make bench-member` (or `.venv/bin/python bench/member_records.py --size city`).
@@ -38,9 +39,11 @@ from service_kit.testing import TestIssuer
 SIZES = {
     # members, organizations, archive entries per member (one member has LONG_ARCHIVE)
     "small": (20_000, 2_000, 10),
-    "city": (1_000_000, 20_000, 20),
+    "city": (100_000, 20_000, 20),
+    "province": (1_000_000, 200_000, 20),
 }
 LONG_ARCHIVE = 1_000
+BIG_BRANCH = 120  # members of the secretary's branch: the page of 50 is a full one at every size
 DISTRICTS = 10
 CHUNK = 20_000  # members generated and copied at a time
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -132,7 +135,7 @@ def members_and_archives(
         members, versions, entries = [], [], []
         for i in range(start, min(start + CHUNK, n_members)):
             member_id = uid(rng)
-            branch = city.branches[i % len(city.branches)]
+            branch = city.branches[0 if i < BIG_BRANCH else i % len(city.branches)]
             number = id_number(i)
             sealed = cipher.seal(number, member_id)
             full_on = date(2000, 1, 1) + timedelta(days=rng.randrange(8000))

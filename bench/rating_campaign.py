@@ -1,7 +1,8 @@
 """rating-service at city scale: a four-party evaluation of 100,000 members with about
-1,000,000 ballots. Ballot submission through the API (sequential latency, then throughput
-with concurrent voters, ballot by ballot and by ballot sheets), and closing the campaign
-beside the plain SQL aggregate that computes the same weighted scores.
+1,000,000 ballots (small: 10,000 members; province: 1,000,000). Ballot submission through the
+API (sequential latency, then throughput with concurrent voters, ballot by ballot and by
+ballot sheets), and closing the campaign beside the plain SQL aggregate that computes the
+same weighted scores.
 
 Run: `make bench-rating` (or `.venv/bin/python bench/rating_campaign.py --size city`).
 
@@ -41,7 +42,9 @@ from service_kit.testing import TestIssuer
 SIZES = {
     # branches, members per branch, branches whose ballots go through the API
     "small": (1_000, 10, 50),
-    "city": (5_000, 20, 100),
+    "city": (5_000, 20, 50),
+    # 1,000,000 members, about 10,000,000 ballots: generated in memory (several GB)
+    "province": (50_000, 20, 50),
 }
 BALLOT_KEY = "bench-ballot-key"
 CRITERIA = ["conduct", "performance"]

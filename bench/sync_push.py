@@ -1,8 +1,10 @@
-"""The sync API of park systems: 100,000 work targets pushed in batches of 5,000 over HTTP, end
-to end, beside the same rows loaded with asyncpg's copy_records_to_table; then the same data
-pushed again (every record unchanged), measured the same way.
+"""The sync API of park systems: a park system's work targets (city: 100,000, half the city's
+200,000) pushed in batches of 5,000 over HTTP, end to end, beside the same rows loaded with
+asyncpg's copy_records_to_table; then the same data pushed again (every record unchanged),
+measured the same way.
 
-Run: `make bench-sync` (or `.venv/bin/python bench/sync_push.py --records 100000 --batch 5000`).
+Run: `make bench-sync` (or `.venv/bin/python bench/sync_push.py --size city --batch 5000`;
+`--records N` pushes N records whatever the size).
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ from service_kit.migrations import upgrade_async
 from service_kit.pgcluster import ensure_database
 from service_kit.testing import TestIssuer
 
+SIZES = {
+    # a park system's work targets: half of the size's (small 20,000; city 200,000; province
+    # 2,000,000)
+    "small": 10_000,
+    "city": 100_000,
+    "province": 1_000_000,
+}
 CLIENT = "park-system"
 BUILDINGS = 40
 INDUSTRIES = ("retail", "logistics", "internet", "law", "other")
@@ -228,7 +237,7 @@ def measurement(
     )
 
 
-async def run(n: int, batch: int) -> None:
+async def run(n: int, batch: int, size: str) -> None:
     rng = random.Random(20180101)
     park = Park(rng)
     data = records(n, park, rng)
@@ -241,7 +250,6 @@ async def run(n: int, batch: int) -> None:
         scopes=["sync:write", "sync:read", "org:read"],
         places=[str(park.park)],
     )
-    size = f"{n // 1000}k/{batch}"
     with cluster() as pg:
         url = await ensure_database(pg.url(), "org")
         copy_url = await ensure_database(pg.url(), "org_copy")
@@ -279,7 +287,7 @@ async def run(n: int, batch: int) -> None:
     ]
     for m in results:
         m.peak_rss_mb = rss
-    report("sync-push", results, {"records": n, "batch": batch})
+    report("sync-push", results, {"size": size, "records": n, "batch": batch})
     for m in results:
         print(
             f"{m.scenario}: {m.extra['records_per_s']} records/s end to end, COPY "
@@ -289,10 +297,13 @@ async def run(n: int, batch: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--size", choices=sorted(SIZES), default="city")
+    parser.add_argument("--records", type=int, help="records to push (default: the size's)")
     parser.add_argument("--batch", type=int, default=5_000)
     args = parser.parse_args()
-    asyncio.run(run(args.records, args.batch))
+    records = args.records or SIZES[args.size]
+    label = args.size if records == SIZES[args.size] else f"{records // 1000}k"
+    asyncio.run(run(records, args.batch, label))
 
 
 if __name__ == "__main__":
