@@ -39,7 +39,11 @@ lint: bootstrap
 	$(VENV)/bin/mypy
 
 # Benchmarks print a table and write JSON under bench/results/ (see bench/README.md).
+# `make bench`: every one at SIZE (default city), one after another, then one table of this
+# run's results (the files carrying its BENCH_RUN) and the run's wall time.
+bench: export BENCH_RUN := $(shell date +%s)
 bench: bench-org bench-rating bench-member bench-funding bench-gateway bench-sync
+	@$(VENV)/bin/python bench/summary.py --run $(BENCH_RUN)
 
 bench-org: bootstrap
 	$(VENV)/bin/python bench/org_coverage.py --size $(or $(SIZE),city)
@@ -57,4 +61,4 @@ bench-gateway: bootstrap
 	$(VENV)/bin/python bench/gateway_home.py --size $(or $(SIZE),city)
 
 bench-sync: bootstrap
-	$(VENV)/bin/python bench/sync_push.py --records $(or $(RECORDS),100000) --batch 5000
+	$(VENV)/bin/python bench/sync_push.py --size $(or $(SIZE),city)$(if $(RECORDS), --records $(RECORDS)) --batch 5000

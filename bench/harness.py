@@ -23,6 +23,7 @@ from service_kit.pgcluster import LocalCluster, free_port
 from service_kit.testing import TestIssuer
 
 RESULTS = Path(__file__).resolve().parent / "results"
+STARTED = time.monotonic()  # about when the benchmark's process started (it imports us first)
 
 
 @dataclass
@@ -189,6 +190,10 @@ def report(name: str, measurements: list[Measurement], meta: dict[str, Any]) -> 
             {
                 "benchmark": name,
                 "machine": machine(),
+                # `make bench` sets BENCH_RUN: bench/summary.py gathers that run's files by it
+                "bench_run": os.environ.get("BENCH_RUN"),
+                "process_seconds": round(time.monotonic() - STARTED, 1),
+                "load_average": [round(x, 2) for x in os.getloadavg()],
                 **meta,
                 "measurements": [asdict(m) for m in measurements],
             },
