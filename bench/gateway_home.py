@@ -11,8 +11,8 @@ with member counts, secretary, star level and funds; its first 50 members with t
 levels and the posts they hold; the ballots the secretary may still cast. Before timing, the
 two ways are checked to return the same screen.
 
-Each way of fetching the screen is a `Target`; another gateway (issue 10's peer) is one more
-target on the same data.
+Each way of fetching the screen is a `Target`; the peer gateway (Hive Gateway serving a
+GraphQL Mesh supergraph of the services, bench/peer.py) is the third, on the same data.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import Measurement, cluster, concurrently, measure, peak_rss_mb, report, summary
+from peer import NAME as PEER_NAME
+from peer import PeerGateway, home_fetch
 
 import demo_data
 from devstack.seed import load_demo, load_demo_members, service_token
@@ -438,16 +440,24 @@ async def run(size: str) -> None:
                 token = await password_token(http, "secretary.demo")
                 urls = {n: stack.url(n) for n in ("org", "member", "funding", "rating")}
                 targets = [gateway_target(http, token), rest_target(urls, http, token)]
-                views = [await t.fetch() for t in targets]
-                if views[0][0] != views[1][0]:
-                    raise RuntimeError(f"the two ways disagree:\n{views[0][0]}\n{views[1][0]}")
-                screen = views[0][0]
-                print(
-                    f"screen: {len(screen['members'])} members, {screen['pending']} ballots to "
-                    "cast; both ways agree",
-                    flush=True,
-                )
-                measurements = await measure_targets(targets, http, stack, size)
+                async with PeerGateway(urls) as peer:
+                    print(f"peer composed in {peer.compose_seconds:.1f} s", flush=True)
+                    peer_fetch = home_fetch(
+                        http, peer.url, token, BRANCH, date.today(), screen_view
+                    )
+                    targets.append(Target(PEER_NAME, peer_fetch, "peer"))
+                    views = [await t.fetch() for t in targets]
+                    for other in views[1:]:
+                        if other[0] != views[0][0]:
+                            raise RuntimeError(f"the ways disagree:\n{views[0][0]}\n{other[0]}")
+                    screen = views[0][0]
+                    print(
+                        f"screen: {len(screen['members'])} members, {screen['pending']} ballots "
+                        "to cast; all three ways agree",
+                        flush=True,
+                    )
+                    measurements = await measure_targets(targets, http, stack, size, peer)
+                    compose_seconds = peer.compose_seconds
         finally:
             stack.stop()
     report(
@@ -461,12 +471,14 @@ async def run(size: str) -> None:
             "screen_members": len(screen["members"]),
             "pending_ballots": screen["pending"],
             "gateway_settings": patient,
+            "peer_compose_seconds": round(compose_seconds, 1),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
         },
     )
 
 
 async def measure_targets(
-    targets: list[Target], http: httpx.AsyncClient, stack: Stack, size: str
+    targets: list[Target], http: httpx.AsyncClient, stack: Stack, size: str, peer: PeerGateway
 ) -> list[Measurement]:
     results: list[Measurement] = []
     for target in targets:
@@ -493,7 +505,7 @@ async def measure_targets(
         p50, p95, _ = summary(timings)
         sequential, _ = await measure(once, runs=SEQUENTIAL)
         s50, s95, s_rate = summary(sequential)
-        pid = stack.processes["gateway"].pid
+        pid = peer.pid if target.calls_counted_by == "peer" else stack.processes["gateway"].pid
         results += [
             Measurement(
                 scenario=f"{target.name} ×{CLIENTS}",
@@ -502,7 +514,7 @@ async def measure_targets(
                 p50_ms=p50,
                 p95_ms=p95,
                 throughput_per_s=REQUESTS / elapsed,
-                peak_rss_mb=peak_rss_mb(pid) if target.calls_counted_by == "gateway" else None,
+                peak_rss_mb=peak_rss_mb(pid) if target.calls_counted_by != "client" else None,
                 extra={
                     "backend_calls_per_screen": round(calls, 2),
                     "clients": CLIENTS,
@@ -526,6 +538,20 @@ async def measure_targets(
     results[1].compared_with = results[3].scenario
     results[1].comparison_p50_ms = results[3].p50_ms
     results[1].ratio = results[1].p50_ms / results[3].p50_ms
+    # The peer beside our gateway: its p50 / ours, and ours / its in extra.
+    for peer_row, ours in ((results[4], results[0]), (results[5], results[1])):
+        peer_row.compared_with = ours.scenario
+        peer_row.comparison_p50_ms = ours.p50_ms
+        peer_row.ratio = peer_row.p50_ms / ours.p50_ms
+        peer_row.extra["ours_over_peer_p50"] = round(ours.p50_ms / peer_row.p50_ms, 3)
+        peer_row.extra["ours_over_peer_throughput"] = round(
+            ours.throughput_per_s / peer_row.throughput_per_s, 3
+        )
+        print(
+            f"ours / peer {peer_row.extra['clients']:>2} clients: p50 "
+            f"{peer_row.extra['ours_over_peer_p50']}, throughput "
+            f"{peer_row.extra['ours_over_peer_throughput']}"
+        )
     for m in results:
         if "backend_calls_per_screen" in m.extra:
             print(f"{m.scenario}: {m.extra['backend_calls_per_screen']} backend calls per screen")
