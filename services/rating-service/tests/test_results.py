@@ -291,3 +291,33 @@ async def test_rule_no_ballot_after_the_campaign_closed(closed: Closed, tokens: 
     )
     assert response.status_code == 409
     assert code(response) == "campaign_closed"
+
+
+async def test_rule_probationary_members_past_the_third_are_not_graded_and_close_succeeds(
+    services: Any, rating: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    """A branch with more probationary members evaluated than a third of its graded ones:
+    the one-third rule for excellent leaves the probationary members out (no grade, not
+    capped) instead of refusing to close."""
+    city = await new_city(services, rating, tokens)
+    await city.organization("支部B", "branch", "南关区", "星火源综合党委")
+    await city.members("支部B", ["庚"])
+    await city.members("支部B", ["辛", "壬"], stage="probationary_member")
+    await city.secretary_term("庚", "支部B", "2023-01-01")
+    campaign = await city.campaign(
+        "预备党员较多的测评", "支部B", criteria=["conduct", "performance"]
+    )
+    campaign_id = uuid.UUID(campaign["id"])
+    secretary = tokens.secretary(city.ids["支部B"], city.ids["庚"])
+    for member, score in (("辛", 91), ("壬", 85)):
+        response = await cast(
+            rating, secretary, campaign_id, city.ids[member], "secretary", scores(score)
+        )
+        assert response.status_code == 201, response.text
+    response = await rating.post(f"/campaigns/{campaign_id}/close", headers=city.admin)
+    assert response.status_code == 200, response.text
+    results = await results_of(city, campaign_id)
+    assert {n: (r["grade"], r["grade_capped"]) for n, r in results.items()} == {
+        "辛": (None, False),
+        "壬": (None, False),
+    }

@@ -104,7 +104,9 @@ WITH c AS (
            (r.score_stars = 5 AND c.five_star_cap_percent IS NOT NULL
             AND r.at_or_above_in_stars
                 > floor(c.five_star_cap_percent * r.evaluated / 100.0)) AS star_capped,
-           (r.score_grade = 'excellent'
+           -- IS NOT DISTINCT FROM: an ungraded (probationary) member is never limited, where
+           -- NULL = 'excellent' would make the flag NULL
+           (r.score_grade IS NOT DISTINCT FROM 'excellent'
             AND r.at_or_above_in_grade > floor(r.graded_in_organization / 3.0)) AS grade_limited
     FROM ranked r CROSS JOIN c
 )
