@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from gateway.schema.common import Connection, connection, load_organization
+from gateway.schema.common import Connection, PageInfo, connection, load_organization
 from gateway.schema.places import Region
 
 if TYPE_CHECKING:
@@ -121,3 +121,75 @@ async def work_target_page(info: strawberry.Info, params: dict[str, Any]) -> Con
         "/work-targets", bearer=info.context.token, params=params
     )
     return connection(page, WorkTarget.from_rest)
+
+
+@strawberry.type(description="One of the 三级包保 leaders responsible for a work target.")
+class Responsible:
+    person_name: str
+    level: str = strawberry.field(description="county, township or village level")
+    position: str | None
+    first_secretary: bool
+
+    @classmethod
+    def from_rest(cls, data: dict[str, Any]) -> Responsible:
+        return cls(
+            person_name=data["person_name"],
+            level=data["level"],
+            position=data.get("position"),
+            first_secretary=data["first_secretary"],
+        )
+
+
+@strawberry.type(description="A work target still uncovered on the inspection's day.")
+class UncoveredTarget:
+    work_target_id: strawberry.ID
+    name: str
+    credit_code: str
+    district: str | None
+    working_committee: str | None = strawberry.field(
+        description="the district working committee in charge"
+    )
+    responsible: list[Responsible] = strawberry.field(description="三级包保 assignments on the day")
+
+    @strawberry.field
+    async def work_target(self, info: strawberry.Info) -> WorkTarget | None:
+        data = await info.context.loaders.work_target.load(str(self.work_target_id))
+        return WorkTarget.from_rest(data) if data else None
+
+    @classmethod
+    def from_rest(cls, data: dict[str, Any]) -> UncoveredTarget:
+        return cls(
+            work_target_id=strawberry.ID(str(data["work_target_id"])),
+            name=data["name"],
+            credit_code=data["credit_code"],
+            district=data.get("district"),
+            working_committee=data.get("working_committee"),
+            responsible=[Responsible.from_rest(r) for r in data["responsible"]],
+        )
+
+
+@strawberry.type(
+    description="半年督查: targets uncovered at a half-year's end (today, while it runs), with "
+    "who is responsible; a page at a time, in credit-code order."
+)
+class Inspection:
+    year: int
+    half: int
+    as_of: datetime.date
+    provisional: bool = strawberry.field(description="the half-year is still running")
+    items: list[UncoveredTarget]
+    page_info: PageInfo
+
+    @classmethod
+    def from_rest(cls, data: dict[str, Any]) -> Inspection:
+        return cls(
+            year=data["year"],
+            half=data["half"],
+            as_of=datetime.date.fromisoformat(data["as_of"]),
+            provisional=data["provisional"],
+            items=[UncoveredTarget.from_rest(i) for i in data["items"]],
+            page_info=PageInfo(
+                has_next_page=data.get("next_cursor") is not None,
+                end_cursor=data.get("next_cursor"),
+            ),
+        )

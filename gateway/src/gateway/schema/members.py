@@ -206,19 +206,29 @@ class Member:
         data = await info.context.loaders.work_target.load(self.employer_id)
         return WorkTarget.from_rest(data) if data else None
 
-    @strawberry.field(description="The political archive in the order it was recorded.")
+    @strawberry.field(
+        description="The political archive in the order it was recorded, or newest first."
+    )
     async def archive(
         self,
         info: strawberry.Info,
         first: int = 50,
         after: str | None = None,
         kind: ArchiveEntryKind | None = None,
+        newest_first: Annotated[
+            bool, strawberry.argument(description="the latest entry first")
+        ] = False,
     ) -> Connection[ArchiveEntry] | None:
         check_first(first)
         page = await info.context.services["member"].get(
             f"/members/{self.id}/archive",
             bearer=info.context.token,
-            params={"limit": first, "after": after, "kind": kind.value if kind else None},
+            params={
+                "limit": first,
+                "after": after,
+                "kind": kind.value if kind else None,
+                "newest_first": "true" if newest_first else None,
+            },
         )
         return connection(page, ArchiveEntry.from_rest)
 

@@ -351,7 +351,7 @@ class Ballot:
     party: Party
     scores: list[CriterionScore]
     score: float = strawberry.field(description="the mean of the criterion scores")
-    member_id: strawberry.Private[str]
+    member_id: strawberry.ID = strawberry.field(description="the member evaluated")
 
     @strawberry.field(description="The member evaluated.")
     async def member(self, info: strawberry.Info) -> Member | None:
@@ -489,5 +489,5 @@ def ballot_from_rest(data: dict[str, Any]) -> Ballot:
         party=Party(data["party"]),
         scores=[CriterionScore(criterion=k, score=v) for k, v in data["scores"].items()],
         score=data["score"],
-        member_id=str(data["member_id"]),
+        member_id=strawberry.ID(str(data["member_id"])),
     )

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.extensions import MaxTokensLimiter
 
 from gateway.schema.common import Connection, check_first, connection, idempotency_headers, uuid_arg
-from gateway.schema.coverage import CoverageReport, WorkTarget, work_target_page
+from gateway.schema.coverage import CoverageReport, Inspection, WorkTarget, work_target_page
 from gateway.schema.errors import ShapeErrors
 from gateway.schema.funding import Bid, BidInput, Project
 from gateway.schema.limits import Limits, limits_extension
@@ -187,6 +187,31 @@ class Query:
             },
         )
         return CoverageReport.from_rest(data)
+
+    @strawberry.field(
+        description="半年督查 of a region's subtree (default the caller's): work targets "
+        "uncovered at the half-year's end, or today while it runs, with who is responsible."
+    )
+    async def half_year_inspection(
+        self,
+        info: strawberry.Info,
+        year: int,
+        half: int,
+        region_id: strawberry.ID | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Inspection | None:
+        check_first(first)
+        data = await info.context.services["org"].get(
+            f"/coverage/inspections/{year}/{half}",
+            bearer=info.context.token,
+            params={
+                "region_id": uuid_arg(region_id, "regionId") if region_id else None,
+                "limit": first,
+                "after": after,
+            },
+        )
+        return Inspection.from_rest(data)
 
     @strawberry.field
     async def work_target(self, info: strawberry.Info, id: strawberry.ID) -> WorkTarget | None:
