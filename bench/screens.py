@@ -159,11 +159,14 @@ class Rest:
 
     async def get(self, service: str, path: str, **params: Any) -> Any:
         self.calls += 1
-        response = await self.ctx.http.get(
-            f"{self.ctx.service_urls[service]}{path}",
-            params={k: v for k, v in params.items() if v is not None},
-            headers=self.headers,
-        )
+        url = f"{self.ctx.service_urls[service]}{path}"
+        query = {k: v for k, v in params.items() if v is not None}
+        try:
+            response = await self.ctx.http.get(url, params=query, headers=self.headers)
+        except httpx.TransportError:
+            # A read is retried once on a dropped connection, as the gateway's client does.
+            self.calls += 1
+            response = await self.ctx.http.get(url, params=query, headers=self.headers)
         if response.status_code != 200:
             raise ScreenMismatch(f"GET {service} {path} answered {response.status_code}")
         return response.json()
@@ -490,8 +493,8 @@ def ballot_view(ballot: dict[str, Any]) -> View:
 
     {"member_id": str, "party": "secretary" …, "scores": sorted [(criterion, score)],
      "score_hundredths": the mean of the scores × 100, rounded}
-    Every request casts a new ballot: two ways are compared by `same_ballot` (everything
-    but the member), and each answer is checked against the ballot it cast.
+    Every request casts a new ballot: each answer is checked against the ballot it cast
+    (`expect_ballot`), and two ways are compared by `same_ballot`.
     """
     return {
         "member_id": str(ballot["member_id"]),
@@ -502,15 +505,24 @@ def ballot_view(ballot: dict[str, Any]) -> View:
 
 
 def same_ballot(a: View, b: View) -> bool:
-    return bool({**a, "member_id": None} == {**b, "member_id": None})
+    """Two ballots cast by two ways (for different members, parties and scores): both
+    answer the same fields, each with the mean of its own scores. That each answer is the
+    ballot it cast is checked as it is fetched (`expect_ballot`)."""
+    return bool(set(a) == set(b) and consistent_ballot(a) and consistent_ballot(b))
+
+
+def consistent_ballot(view: View) -> bool:
+    scores = [score for _, score in view["scores"]]
+    mean = 100 * sum(scores) / len(scores) if scores else 0
+    return bool(abs(view["score_hundredths"] - mean) <= 1)
 
 
 def expect_ballot(pair: BallotPair, view: View) -> View:
     """The view checked against the pair it was cast for (a wrong answer is an error)."""
     if view["member_id"] != pair.member_id or view["party"] != pair.party:
         raise ScreenMismatch(f"cast {pair.member_id}/{pair.party}, answered {view}")
-    if dict(view["scores"]) != pair.scores:
-        raise ScreenMismatch(f"cast scores {pair.scores}, answered {view['scores']}")
+    if dict(view["scores"]) != pair.scores or not consistent_ballot(view):
+        raise ScreenMismatch(f"cast scores {pair.scores}, answered {view}")
     return view
 
 
