@@ -12,7 +12,7 @@ UV := $(BOOT)/bin/uv
 UV_DEP := $(BOOT)/bin/uv
 endif
 
-.PHONY: bootstrap run test lint bench bench-org bench-rating bench-member k8s-check bench-funding bench-gateway bench-sync
+.PHONY: bootstrap run test lint bench bench-org bench-rating bench-member k8s-check bench-funding bench-gateway bench-system bench-sync
 
 $(BOOT)/bin/uv:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=…")'
@@ -42,7 +42,7 @@ lint: bootstrap
 # `make bench`: every one at SIZE (default city), one after another, then one table of this
 # run's results (the files carrying its BENCH_RUN) and the run's wall time.
 bench: export BENCH_RUN := $(shell date +%s)
-bench: bench-org bench-rating bench-member bench-funding bench-gateway bench-sync
+bench: bench-org bench-rating bench-member bench-funding bench-system bench-sync
 	@$(VENV)/bin/python bench/summary.py --run $(BENCH_RUN)
 
 bench-org: bootstrap
@@ -57,8 +57,13 @@ bench-member: bootstrap
 bench-funding: bootstrap
 	$(VENV)/bin/python bench/funding_ledger.py --size $(or $(SIZE),city)
 
+# The whole system through the gateway: four screens (bench/system.py); bench-gateway is its
+# home screen alone.
+bench-system: bootstrap
+	$(VENV)/bin/python bench/system.py --size $(or $(SIZE),city)
+
 bench-gateway: bootstrap
-	$(VENV)/bin/python bench/gateway_home.py --size $(or $(SIZE),city)
+	$(VENV)/bin/python bench/system.py --size $(or $(SIZE),city) --screens home
 
 bench-sync: bootstrap
 	$(VENV)/bin/python bench/sync_push.py --size $(or $(SIZE),city)$(if $(RECORDS), --records $(RECORDS)) --batch 5000
