@@ -172,9 +172,9 @@ class PeerGateway:
     stops it (also on errors and Ctrl-C); an exiting interpreter stops it too.
     """
 
-    def __init__(self, urls: dict[str, str], *, jit: bool = False) -> None:
+    def __init__(self, urls: dict[str, str], *, options: tuple[str, ...] = ()) -> None:
         self.urls = urls
-        self.jit = jit
+        self.options = options  # more hive-gateway options (e.g. --jit)
         self.work_dir = Path(tempfile.mkdtemp(prefix="pb-bench-peer-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -255,9 +255,8 @@ class PeerGateway:
             str(self.port),
             "--fork",
             "1",
+            *self.options,
         ]
-        if self.jit:
-            argv.append("--jit")
         self._process = subprocess.Popen(
             argv,
             cwd=PEER_DIR,
