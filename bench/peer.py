@@ -566,11 +566,27 @@ def peer_rss_mb() -> float | None:
     return peak_rss_mb(_running.pid) if _running is not None else None
 
 
+def beside(target: Target, peer: PeerGateway, gateway_pid: int) -> Target:
+    """`target`, whose Node process is kept on the CPUs our gateway's process may use (a
+    benchmark that pins the stack to one CPU pins the peer with it): checked before each
+    request, as pinning may come after the peer starts."""
+    fetch = target.fetch
+
+    async def pinned() -> tuple[View, int]:
+        with contextlib.suppress(OSError):
+            cpus = os.sched_getaffinity(gateway_pid)
+            if os.sched_getaffinity(peer.pid) != cpus:
+                os.sched_setaffinity(peer.pid, cpus)
+        return await fetch()
+
+    return Target(target.name, pinned, target.calls_counted_by)
+
+
 @contextlib.asynccontextmanager
 async def peer_targets(ctx: ScreenContext, stack: Any = None) -> AsyncIterator[PeerTargets]:
     """The peer gateway over the services of `ctx` (the running stack's), one Target per
-    screen; stopped when the block ends. `stack` is not needed: the services' URLs come
-    from `ctx.service_urls`."""
+    screen; stopped when the block ends. With `stack` (devstack's Stack), the peer runs on
+    the CPUs its gateway process runs on."""
     global _running
     async with PeerGateway(ctx.service_urls) as peer:
         print(
@@ -578,10 +594,12 @@ async def peer_targets(ctx: ScreenContext, stack: Any = None) -> AsyncIterator[P
             f"({peer.batch_parameters} batch parameters), serving at {peer.url}",
             flush=True,
         )
+        targets = {name: make(ctx, peer.url) for name, make in PEER_SCREENS.items()}
+        gateway = getattr(stack, "processes", {}).get("gateway")
+        if gateway is not None:
+            targets = {name: beside(t, peer, gateway.pid) for name, t in targets.items()}
         _running = peer
         try:
-            yield PeerTargets(
-                peer, {name: make(ctx, peer.url) for name, make in PEER_SCREENS.items()}
-            )
+            yield PeerTargets(peer, targets)
         finally:
             _running = None
