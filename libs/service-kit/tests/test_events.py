@@ -29,6 +29,7 @@ from service_kit.events import (
     EventPublisher,
     NewEvent,
     OutboxRelay,
+    claim_due,
     pending_deliveries,
 )
 from service_kit.http import HttpClient
@@ -651,6 +652,33 @@ class TestOrderPerSubject:
             ("pending", 0),
             ("pending", 0),
         ]
+
+
+class TestBacklog:
+    async def test_a_claim_reads_along_the_due_index_not_the_whole_backlog(
+        self, kit_db: Database, publisher: EventPublisher, subscriber: Subscriber
+    ) -> None:
+        """A city-sized import leaves a backlog of many thousands of deliveries: each claim of
+        a batch must not sort all of them (that made draining a backlog quadratic)."""
+        async with kit_db.sessionmaker() as session, session.begin():
+            await publisher.publish_many(
+                session,
+                [
+                    NewEvent(type=PROBE_CREATED, subject=f"S{i}", data={"id": str(i), "name": "n"})
+                    for i in range(5000)
+                ],
+            )
+        await sql_exec(kit_db, "ANALYZE outbox_delivery")
+        async with kit_db.engine.connect() as connection:
+            compiled = claim_due(50).compile(dialect=connection.dialect)
+            params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+            plan = [
+                row[0] for row in await connection.exec_driver_sql(f"EXPLAIN {compiled}", params)
+            ]
+        text = "\n".join(plan)
+        assert "ix_outbox_delivery_due" in text, text
+        assert "Seq Scan on outbox_delivery" not in text, text
+        assert "Sort" not in text, text
 
 
 class TestServiceApps:
