@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from service_kit.db import Database
 from service_kit.events import (
     EVENTS_SCOPE,
+    MAX_EVENT_BATCH,
     EventEnvelope,
     EventPublisher,
     NewEvent,
@@ -545,6 +546,115 @@ class TestInbox:
             body = {**self.envelope(event_type), "type": event_type}
             response = await events_client.post("/events", json=body, headers=headers)
             assert response.status_code == status, event_type
+
+
+class TestBatchDelivery:
+    async def test_relay_sends_a_subscribers_due_events_in_one_request(
+        self,
+        kit_db: Database,
+        publisher: EventPublisher,
+        subscriber: Subscriber,
+        make_relay: RelayFactory,
+    ) -> None:
+        published = [await publish(kit_db, publisher, f"b{i}") for i in range(30)]
+        requests: list[str] = []
+
+        @subscriber.app.middleware("http")
+        async def count(request: Any, call_next: Any) -> Any:
+            requests.append(request.url.path)
+            return await call_next(request)
+
+        relay = make_relay()
+        async with subscriber.serve():
+            assert await relay.run_once() == 30
+        assert requests == ["/events/batch"]
+        assert subscriber.inbox.received_ids() == [e.id for e in published]
+        assert len(await subscriber.stored_names()) == 30
+        rows = await deliveries(kit_db)
+        assert {(r.status, r.attempts, r.last_error) for r in rows} == {("delivered", 1, None)}
+
+    async def test_failed_event_in_a_batch_is_retried_alone_and_the_others_kept(
+        self,
+        kit_db: Database,
+        publisher: EventPublisher,
+        subscriber: Subscriber,
+        make_relay: RelayFactory,
+    ) -> None:
+        await publish(kit_db, publisher, "kept-1")
+        failing = await publish(kit_db, publisher, "fail-once-in-batch")
+        await publish(kit_db, publisher, "kept-2")
+        relay = make_relay()
+        async with subscriber.serve():
+            assert await relay.run_once() == 3
+            assert await subscriber.stored_names() == ["kept-1", "kept-2"]
+            rows = {r.event_id: r for r in await deliveries(kit_db)}
+            assert (rows[failing.id].status, rows[failing.id].attempts) == ("pending", 1)
+            assert rows[failing.id].last_error.startswith("HTTP 503: not_ready")
+            assert rows[failing.id].in_future
+            assert {r.status for k, r in rows.items() if k != failing.id} == {"delivered"}
+            await make_due(kit_db)
+            assert await relay.run_once() == 1
+        assert await subscriber.stored_names() == ["fail-once-in-batch", "kept-1", "kept-2"]
+        assert await sql_value(subscriber.database, "SELECT count(*) FROM inbox_event") == 3
+
+    async def test_subscriber_without_the_batch_endpoint_gets_one_event_a_request(
+        self, kit_db: Database, make_relay: RelayFactory
+    ) -> None:
+        received: list[str] = []
+        app = FastAPI()
+
+        @app.post("/events")
+        async def events(envelope: dict[str, Any]) -> dict[str, str]:
+            received.append(envelope["data"]["name"])
+            return {"event_id": envelope["id"], "outcome": "handled"}
+
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        publisher = EventPublisher(source=SERVICE_NAME, subscriptions={PROBE_CREATED: [url]})
+        for i in range(3):
+            await publish(kit_db, publisher, f"single-{i}")
+        async with serve_app(app, port=port):
+            assert await make_relay().run_once() == 3
+        assert received == ["single-0", "single-1", "single-2"]
+        rows = await deliveries(kit_db)
+        assert {r.status for r in rows} == {"delivered"}
+
+    async def test_batch_endpoint_applies_each_event_once(
+        self, subscriber: Subscriber, test_issuer: TestIssuer
+    ) -> None:
+        first, second = TestInbox.envelope("x1"), TestInbox.envelope("x2")
+        headers = service_headers(test_issuer)
+        async with subscriber.serve() as url, httpx.AsyncClient(base_url=url) as client:
+            one = await client.post("/events/batch", json={"events": [first]}, headers=headers)
+            both = await client.post(
+                "/events/batch", json={"events": [first, second]}, headers=headers
+            )
+        assert one.status_code == both.status_code == 200
+        assert [(r["event_id"], r["outcome"]) for r in both.json()["receipts"]] == [
+            (first["id"], "duplicate"),
+            (second["id"], "handled"),
+        ]
+        assert await subscriber.stored_names() == ["x1", "x2"]
+
+    async def test_batch_endpoint_needs_the_events_scope_and_a_bounded_batch(
+        self, subscriber: Subscriber, test_issuer: TestIssuer
+    ) -> None:
+        body = {"events": [TestInbox.envelope("no")]}
+        member = test_issuer.headers(roles=["member"], scopes=["kit:read", "kit:write"])
+        too_many = {"events": [TestInbox.envelope(f"n{i}") for i in range(MAX_EVENT_BATCH + 1)]}
+        async with subscriber.serve() as url, httpx.AsyncClient(base_url=url) as client:
+            anonymous = await client.post("/events/batch", json=body)
+            wrong_scope = await client.post("/events/batch", json=body, headers=member)
+            empty = await client.post(
+                "/events/batch", json={"events": []}, headers=service_headers(test_issuer)
+            )
+            over = await client.post(
+                "/events/batch", json=too_many, headers=service_headers(test_issuer)
+            )
+        assert (anonymous.status_code, wrong_scope.status_code) == (401, 403)
+        assert (empty.status_code, over.status_code) == (422, 422)
+        assert over.json()["error"]["code"] == "validation_error"
+        assert await subscriber.stored_names() == []
 
 
 class TestConcurrentRelays:

@@ -42,11 +42,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service_kit.auth import require_scope
 from service_kit.db import Database, SessionDep
+from service_kit.errors import AppError
 from service_kit.http import HttpClient
 
 log = logging.getLogger("service_kit.events")
 
 EVENTS_SCOPE = "events:deliver"
+# Events one POST /events/batch carries at most; the relay sends up to this many a request.
+MAX_EVENT_BATCH = 200
 # Key space of the transaction locks that make publishers of one subject take turns.
 SUBJECT_LOCK_SPACE = 72635402
 
@@ -133,6 +136,12 @@ class OutboxDelivery(SQLModel, table=True):
         default=None, sa_column=Column(DateTime(timezone=True))
     )
     last_error: str | None = SQLField(default=None, max_length=1000)
+
+
+class EventBatch(BaseModel):
+    """Several events for one subscriber in one request (POST /events/batch)."""
+
+    events: list[EventEnvelope] = Field(min_length=1, max_length=MAX_EVENT_BATCH)
 
 
 class InboxEvent(SQLModel, table=True):
@@ -426,7 +435,7 @@ class OutboxRelay:
         database: Database,
         http: HttpClient,
         *,
-        batch_size: int = 50,
+        batch_size: int = 200,
         interval_seconds: float = 0.5,
         max_backoff_seconds: float = 300.0,
         base_backoff_seconds: float = 0.5,
@@ -448,32 +457,85 @@ class OutboxRelay:
         return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311
 
     async def run_once(self) -> int:
-        """Claim a batch of due deliveries, push them, record the outcomes; returns how many."""
+        """Claim a batch of due deliveries, push them, record the outcomes; returns how many.
+
+        A subscriber's deliveries of the batch travel together (POST /events/batch, up to
+        MAX_EVENT_BATCH a request); a claim holds at most one event of a subject per
+        subscriber, so the order of a subject's events does not depend on how they travel.
+        """
         async with self.database.sessionmaker() as session, session.begin():
             rows = (await session.exec(claim_due(self.batch_size))).all()
             if not rows:
                 return 0
-            outcomes = await asyncio.gather(
-                *(self._push(delivery.subscriber, event) for delivery, event in rows)
-            )
+            by_subscriber: dict[str, list[tuple[OutboxDelivery, OutboxEvent]]] = {}
+            for delivery, event in sorted(rows, key=lambda r: r[0].event_seq):
+                by_subscriber.setdefault(delivery.subscriber, []).append((delivery, event))
+            chunks = [
+                items[start : start + MAX_EVENT_BATCH]
+                for items in by_subscriber.values()
+                for start in range(0, len(items), MAX_EVENT_BATCH)
+            ]
+            answers = await asyncio.gather(*(self._push_chunk(chunk) for chunk in chunks))
             now = utcnow()
-            for (delivery, _), error in zip(rows, outcomes, strict=True):
-                delivery.attempts += 1
-                if error is None:
-                    delivery.status = "delivered"
-                    delivery.delivered_at = now
-                    delivery.last_error = None
-                else:
-                    delivery.next_attempt_at = now + self.backoff(delivery.attempts)
-                    delivery.last_error = error[:1000]
-                    log.warning(
-                        "event %s to %s failed (attempt %d): %s",
-                        delivery.event_id,
-                        delivery.subscriber,
-                        delivery.attempts,
-                        error,
-                    )
+            for chunk, errors in zip(chunks, answers, strict=True):
+                for (delivery, _), error in zip(chunk, errors, strict=True):
+                    delivery.attempts += 1
+                    if error is None:
+                        delivery.status = "delivered"
+                        delivery.delivered_at = now
+                        delivery.last_error = None
+                    else:
+                        delivery.next_attempt_at = now + self.backoff(delivery.attempts)
+                        delivery.last_error = error[:1000]
+                        log.warning(
+                            "event %s to %s failed (attempt %d): %s",
+                            delivery.event_id,
+                            delivery.subscriber,
+                            delivery.attempts,
+                            error,
+                        )
             return len(rows)
+
+    async def _push_chunk(
+        self, chunk: list[tuple[OutboxDelivery, OutboxEvent]]
+    ) -> list[str | None]:
+        """The error of each delivery of one subscriber's chunk (None: delivered)."""
+        subscriber = chunk[0][0].subscriber
+        events = [event for _, event in chunk]
+        if len(events) == 1:
+            return [await self._push(subscriber, events[0])]
+        try:
+            response = await self.http.request(
+                "POST",
+                f"{subscriber}/events/batch",
+                json={"events": [e.envelope().model_dump(mode="json") for e in events]},
+                as_service=self.as_service,
+            )
+        except Exception as exc:
+            return [f"{type(exc).__name__}: {exc}"] * len(events)
+        if response.status_code in (404, 405):
+            # A subscriber without the batch endpoint: one event a request, in order.
+            return [await self._push(subscriber, event) for event in events]
+        if not 200 <= response.status_code < 300:
+            return [f"HTTP {response.status_code}: {response.text[:300]}"] * len(events)
+        try:
+            receipts = {
+                r.event_id: r
+                for r in InboxBatchReceipt.model_validate_json(response.content).receipts
+            }
+        except ValueError as exc:
+            return [f"unreadable receipts: {exc}"[:300]] * len(events)
+        errors: list[str | None] = []
+        for event in events:
+            receipt = receipts.get(event.id)
+            if receipt is None:
+                errors.append("no receipt for the event in the subscriber's answer")
+            elif receipt.outcome == "failed":
+                problem = receipt.error or BatchError(code="internal_error", message="")
+                errors.append(f"HTTP {receipt.status}: {problem.code}: {problem.message}"[:1000])
+            else:
+                errors.append(None)
+        return errors
 
     async def _push(self, subscriber: str, event: OutboxEvent) -> str | None:
         try:
@@ -518,6 +580,25 @@ InboxOutcome = Literal["handled", "duplicate", "ignored"]
 class InboxReceipt(BaseModel):
     event_id: uuid.UUID
     outcome: InboxOutcome
+
+
+class BatchError(BaseModel):
+    code: str
+    message: str
+
+
+class BatchReceipt(BaseModel):
+    """One event's outcome in POST /events/batch: `failed` with the status and error that
+    POST /events would have answered (the event is left unhandled, for the retry)."""
+
+    event_id: uuid.UUID
+    outcome: Literal["handled", "duplicate", "ignored", "failed"]
+    status: int = Field(description="what POST /events would have answered")
+    error: BatchError | None = None
+
+
+class InboxBatchReceipt(BaseModel):
+    receipts: list[BatchReceipt]
 
 
 class Inbox:
@@ -571,7 +652,39 @@ class Inbox:
             outcome = await self.receive(session, envelope)
             return InboxReceipt(event_id=envelope.id, outcome=outcome)
 
+        @router.post(
+            "/events/batch",
+            response_model=InboxBatchReceipt,
+            operation_id="receive_events",
+            dependencies=[require_scope(EVENTS_SCOPE)],
+        )
+        async def receive_events(batch: EventBatch, session: SessionDep) -> InboxBatchReceipt:
+            """Several events in one transaction, each applied or refused on its own.
+
+            Each event runs in a savepoint: one whose handler fails is rolled back alone,
+            reported `failed` with the status and error POST /events would have answered,
+            and stays unhandled for the relay's retry; the others are kept.
+            """
+            return InboxBatchReceipt(
+                receipts=[await self._receive_one(session, e) for e in batch.events]
+            )
+
         return router
+
+    async def _receive_one(self, session: AsyncSession, envelope: EventEnvelope) -> BatchReceipt:
+        try:
+            async with session.begin_nested():
+                outcome = await self.receive(session, envelope)
+        except AppError as exc:
+            error = BatchError(code=exc.instance_code, message=exc.detail_message)
+            return BatchReceipt(
+                event_id=envelope.id, outcome="failed", status=exc.status_code, error=error
+            )
+        except Exception:
+            log.exception("event %s (%s) failed in a batch", envelope.id, envelope.type)
+            error = BatchError(code="internal_error", message="The handler failed.")
+            return BatchReceipt(event_id=envelope.id, outcome="failed", status=500, error=error)
+        return BatchReceipt(event_id=envelope.id, outcome=outcome, status=200)
 
 
 async def pending_deliveries(session: AsyncSession) -> int:

@@ -56,7 +56,7 @@ class KitSettings(BaseSettings):
     event_subscriptions: Annotated[dict[str, list[str]], NoDecode] = Field(default_factory=dict)
     relay_enabled: bool = True
     relay_interval_seconds: float = 0.5
-    relay_batch_size: int = 50
+    relay_batch_size: int = 200
     relay_max_backoff_seconds: float = 300.0
 
     @field_validator("event_subscriptions", mode="before")
