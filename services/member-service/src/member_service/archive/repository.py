@@ -6,7 +6,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,11 +19,19 @@ CHAIN_LOCK_SPACE = 72635403
 
 
 async def lock_chains(session: AsyncSession, member_ids: Sequence[uuid.UUID]) -> None:
-    """Until commit, other appenders to these members' chains wait (locks taken in id order)."""
-    for member_id in sorted(set(member_ids)):
-        await session.exec(
-            select(func.pg_advisory_xact_lock(CHAIN_LOCK_SPACE, func.hashtext(str(member_id))))
-        )
+    """Until commit, other appenders to these members' chains wait (locks taken in id order,
+    in one statement however many members)."""
+    ordered = [str(m) for m in sorted(set(member_ids))]
+    if not ordered:
+        return
+    connection = await session.connection()
+    await connection.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(:space, hashtext(m)) "
+            "FROM unnest(CAST(:ids AS text[])) WITH ORDINALITY AS t(m, n) ORDER BY n"
+        ),
+        {"space": CHAIN_LOCK_SPACE, "ids": ordered},
+    )
 
 
 async def head(session: AsyncSession, member_id: uuid.UUID) -> tuple[int, bytes] | None:
@@ -36,6 +45,21 @@ async def head(session: AsyncSession, member_id: uuid.UUID) -> tuple[int, bytes]
         )
     ).first()
     return None if row is None else (row[0], row[1])
+
+
+async def heads(
+    session: AsyncSession, member_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[int, bytes]]:
+    """member id → the seq and hash of their last entry (members without entries left out)."""
+    if not member_ids:
+        return {}
+    rows = await session.exec(
+        select(ArchiveEntry.member_id, ArchiveEntry.seq, ArchiveEntry.hash)
+        .where(col(ArchiveEntry.member_id).in_(sorted(set(member_ids))))
+        .ext(distinct_on(col(ArchiveEntry.member_id)))
+        .order_by(col(ArchiveEntry.member_id), col(ArchiveEntry.seq).desc())
+    )
+    return {member_id: (seq, hashed) for member_id, seq, hashed in rows.all()}
 
 
 async def get(

@@ -296,13 +296,15 @@ def new_chain(
     items: Sequence[tuple[EntryKind, date, dict[str, Any]]],
     *,
     recorded_by: str,
+    after: tuple[int, bytes] | None = None,
 ) -> list[dict[str, Any]]:
     """The first entries of a member created in this transaction (nobody else can append yet),
-    as rows for insert_new_chains."""
+    as rows for insert_new_chains; or, with `after` (the seq and hash of the chain's head,
+    read under the chain lock), the next entries of an existing chain."""
     rows: list[dict[str, Any]] = []
-    previous = GENESIS
+    last_seq, previous = after or (0, GENESIS)
     now = utcnow()
-    for seq, (kind, occurred_on, payload) in enumerate(items, start=1):
+    for seq, (kind, occurred_on, payload) in enumerate(items, start=last_seq + 1):
         entry = NewEntry(
             id=uuid.uuid4(),
             member_id=member_id,
@@ -317,6 +319,30 @@ def new_chain(
         rows.append({**vars(entry), "prev_hash": previous, "hash": hashed})
         previous = hashed
     return rows
+
+
+async def append_many(
+    session: AsyncSession,
+    entries: Sequence[tuple[uuid.UUID, EntryKind, date, dict[str, Any]]],
+    *,
+    recorded_by: str,
+) -> None:
+    """Add (member id, kind, occurred_on, payload) entries, each at the end of its member's
+    chain and in the order given, in the caller's transaction: one lock statement, one read
+    of the heads and one insert however many entries."""
+    if not entries:
+        return
+    by_member: dict[uuid.UUID, list[tuple[EntryKind, date, dict[str, Any]]]] = {}
+    for member_id, kind, occurred_on, payload in entries:
+        by_member.setdefault(member_id, []).append((kind, occurred_on, payload))
+    await repository.lock_chains(session, list(by_member))
+    heads = await repository.heads(session, list(by_member))
+    rows = [
+        row
+        for member_id, items in by_member.items()
+        for row in new_chain(member_id, items, recorded_by=recorded_by, after=heads.get(member_id))
+    ]
+    await repository.insert_rows(session, rows)
 
 
 async def insert_new_chains(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
