@@ -10,6 +10,7 @@ member:write, which members and instructors do not hold.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,3 +104,19 @@ async def reaches(
     if scope.nothing:
         return False
     return await references.organization_in(session, organization_id, scope.parts)
+
+
+async def reached(
+    session: AsyncSession,
+    principal: Principal,
+    organization_ids: Sequence[uuid.UUID],
+    *,
+    writing: bool,
+) -> set[uuid.UUID]:
+    """Those of `organization_ids` the caller reaches (`reaches` for many, in one query)."""
+    scope = reach(principal, writing=writing)
+    if scope.everything:
+        return set(organization_ids)
+    if scope.nothing:
+        return set()
+    return await references.organizations_in(session, organization_ids, scope.parts)

@@ -132,3 +132,18 @@ async def organization_in(
         select(literal(1)).where(or_(*(value.in_(part) for part in parts))).limit(1)
     )
     return row.first() is not None
+
+
+async def organizations_in(
+    session: AsyncSession, organization_ids: Sequence[uuid.UUID], parts: Sequence[Any]
+) -> set[uuid.UUID]:
+    """Those of `organization_ids` that the ids `parts` (selects of organization ids) name."""
+    if not organization_ids:
+        return set()
+    rows = await session.exec(
+        select(OrganizationRef.id).where(
+            col(OrganizationRef.id).in_(sorted(set(organization_ids))),
+            or_(*(col(OrganizationRef.id).in_(part) for part in parts)),
+        )
+    )
+    return set(rows.all())

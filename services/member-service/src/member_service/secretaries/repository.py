@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Date, Uuid, and_, column, func, text, values
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from member_service.members.models import MemberVersion
 from member_service.secretaries.models import SecretaryTerm
-from member_service.temporal import overlaps
+from member_service.temporal import overlaps, valid_on
 from service_kit.pagination import KeysetPage, PageParams, keyset_page
 
 # Key space of the transaction locks that make writers of one organization's terms take turns.
@@ -25,6 +26,59 @@ async def lock_organization(session: AsyncSession, organization_id: uuid.UUID) -
             func.pg_advisory_xact_lock(ORGANIZATION_LOCK_SPACE, func.hashtext(str(organization_id)))
         )
     )
+
+
+async def lock_organizations(session: AsyncSession, organization_ids: Sequence[uuid.UUID]) -> None:
+    """lock_organization for many, in id order and one statement."""
+    ordered = [str(o) for o in sorted(set(organization_ids))]
+    if not ordered:
+        return
+    connection = await session.connection()
+    await connection.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(:space, hashtext(o)) "
+            "FROM unnest(CAST(:ids AS text[])) WITH ORDINALITY AS t(o, n) ORDER BY n"
+        ),
+        {"space": ORGANIZATION_LOCK_SPACE, "ids": ordered},
+    )
+
+
+async def stages_at(
+    session: AsyncSession, pairs: Sequence[tuple[uuid.UUID, date]]
+) -> dict[tuple[uuid.UUID, date], str]:
+    """(member id, day) → the member's stage on that day (pairs without a version left out)."""
+    wanted = sorted(set(pairs))
+    if not wanted:
+        return {}
+    asked = values(column("member_id", Uuid), column("day", Date), name="asked").data(wanted)
+    day: Any = asked.c.day  # valid_on against each pair's day
+    rows = await session.exec(
+        select(asked.c.member_id, asked.c.day, MemberVersion.stage).join(
+            MemberVersion,
+            and_(
+                col(MemberVersion.member_id) == asked.c.member_id,
+                valid_on(MemberVersion.valid_from, MemberVersion.valid_to, day),
+            ),
+        )
+    )
+    return {(member_id, on): stage for member_id, on, stage in rows.all()}
+
+
+async def overlapping_any(
+    session: AsyncSession, organization_ids: Sequence[uuid.UUID], first: date, last: date
+) -> list[SecretaryTerm]:
+    """The terms of these organizations that share a day with [first, last], by start."""
+    if not organization_ids:
+        return []
+    rows = await session.exec(
+        select(SecretaryTerm)
+        .where(
+            col(SecretaryTerm.organization_id).in_(sorted(set(organization_ids))),
+            overlaps(SecretaryTerm.term_start, SecretaryTerm.term_end, first, last),
+        )
+        .order_by(col(SecretaryTerm.term_start), col(SecretaryTerm.id))
+    )
+    return list(rows.all())
 
 
 async def get_visible(

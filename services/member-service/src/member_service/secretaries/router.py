@@ -10,7 +10,13 @@ from fastapi import APIRouter, Query, status
 
 from member_service.references.client import OrgDep
 from member_service.secretaries import service
-from member_service.secretaries.schemas import TermCreate, TermEnd, TermPublic
+from member_service.secretaries.schemas import (
+    TermCreate,
+    TermEnd,
+    TermPublic,
+    TermsBulkCreate,
+    TermsBulkCreated,
+)
 from service_kit.auth import Principal, require_scope
 from service_kit.db import SessionDep
 from service_kit.deps import PublisherDep
@@ -48,6 +54,27 @@ async def start_secretary_term(
     """A full member becomes the organization's secretary (at most one at a time)."""
     return await service.start(
         session=session, principal=principal, publisher=publisher, org=org, data=data
+    )
+
+
+@router.post(
+    "/bulk",
+    response_model=TermsBulkCreated,
+    status_code=status.HTTP_201_CREATED,
+    operation_id="create_secretary_terms",
+    responses=ERRORS,
+)
+async def create_secretary_terms(
+    data: TermsBulkCreate,
+    session: SessionDep,
+    principal: WritePrincipal,
+    publisher: PublisherDep,
+    org: OrgDep,
+) -> TermsBulkCreated:
+    """Up to 500 terms at once, under the single start's rules (also among the items): all
+    written, or none (the error's details name the item refused)."""
+    return await service.start_many(
+        session=session, principal=principal, publisher=publisher, org=org, items=data.items
     )
 
 

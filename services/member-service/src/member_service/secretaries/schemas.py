@@ -21,6 +21,22 @@ class TermCreate(BaseModel):
     )
 
 
+# Terms one POST /secretary-terms/bulk creates at most.
+MAX_BULK_TERMS = 500
+
+
+class TermsBulkCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[TermCreate] = Field(
+        min_length=1, max_length=MAX_BULK_TERMS, description="each as POST /secretary-terms takes"
+    )
+
+
+class TermsBulkCreated(BaseModel):
+    ids: list[uuid.UUID] = Field(description="the new terms' ids, in the order of the items sent")
+
+
 class TermEnd(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
