@@ -126,10 +126,14 @@ class _Walker:
         return cost, depth
 
 
+class RequestLimitsRule(ValidationRule):
+    """The base of the per-request limits rules (not cached with the schema's own rules)."""
+
+
 def limits_rule(limits: Limits, variables: dict[str, Any]) -> type[ValidationRule]:
     """A validation rule for one request (its variables decide the `first` of each list)."""
 
-    class RequestLimits(ValidationRule):
+    class RequestLimits(RequestLimitsRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
             walker = _Walker(self.context, variables)
             root = get_named_type(self.context.schema.get_root_type(node.operation))

@@ -9,6 +9,7 @@ from strawberry.extensions import MaxTokensLimiter
 
 from gateway.schema.common import Connection, check_first, connection, idempotency_headers, uuid_arg
 from gateway.schema.coverage import CoverageReport, Inspection, WorkTarget, work_target_page
+from gateway.schema.documents import DocumentCache
 from gateway.schema.errors import ShapeErrors
 from gateway.schema.funding import Bid, BidInput, Project
 from gateway.schema.limits import Limits, limits_extension
@@ -461,8 +462,11 @@ class Mutation:
         return Bid.from_rest(data)
 
 
-def build_schema(limits: Limits | None = None, max_tokens: int = 5_000) -> strawberry.Schema:
-    """The schema with its error shaping and request limits (the SDL does not depend on them)."""
+def build_schema(
+    limits: Limits | None = None, max_tokens: int = 5_000, documents: DocumentCache | None = None
+) -> strawberry.Schema:
+    """The schema with its error shaping, request limits (the SDL does not depend on them) and
+    its cache of parsed and validated query texts."""
     limits = limits or Limits(max_depth=12, max_cost=50_000, max_aliases=30, introspection=True)
     return strawberry.Schema(
         query=Query,
@@ -471,5 +475,6 @@ def build_schema(limits: Limits | None = None, max_tokens: int = 5_000) -> straw
             ShapeErrors,
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             limits_extension(limits),
+            (documents or DocumentCache()).extension(),
         ],
     )
