@@ -65,7 +65,10 @@ class HttpClient:
     ) -> None:
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 2.0)),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+            # Every connection the pool may open is kept alive: with fewer, a busy gateway
+            # (eleven upstream calls a screen, fifty screens at once) closed and reopened
+            # TCP connections on every burst.
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=200),
             transport=transport,
         )
         self.read_retries = read_retries
