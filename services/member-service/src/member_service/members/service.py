@@ -18,7 +18,7 @@ from fastapi import Depends, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from member_service import policy_keys
-from member_service.access import reach, reaches, visible_members, writable_members
+from member_service.access import reach, reached, reaches, visible_members, writable_members
 from member_service.archive import service as archive
 from member_service.archive.models import EntryKind
 from member_service.members import repository, rules
@@ -661,7 +661,8 @@ async def counts(
     scope = reach(principal)
     wanted = list(dict.fromkeys(organization_ids))
     if not scope.everything:
-        wanted = [o for o in wanted if await reaches(session, principal, o, writing=False)]
+        reached_ones = await reached(session, principal, wanted, writing=False)
+        wanted = [o for o in wanted if o in reached_ones]
     found = await repository.counts_on(session, wanted, as_of)
     return MemberCounts(
         items=[
