@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -123,6 +123,35 @@ async def latest_change(
         )
     ).first()
     return None if row is None else LatestChange(row[0], row[1])
+
+
+async def latest_changes(
+    session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, LatestChange]:
+    """Each organization's latest dated change (version or history entry), in one query."""
+    if not ids:
+        return {}
+    versions: Any = select(
+        col(OrganizationVersion.organization_id).label("organization_id"),
+        col(OrganizationVersion.valid_from).label("on"),
+    ).where(col(OrganizationVersion.organization_id).in_(ids))
+    changes: Any = select(
+        col(OrganizationChange.organization_id).label("organization_id"),
+        col(OrganizationChange.effective_on).label("on"),
+    ).where(col(OrganizationChange.organization_id).in_(ids))
+    both = union_all(versions, changes).subquery()
+    rows = await session.exec(
+        select(both.c.organization_id, func.max(both.c.on)).group_by(both.c.organization_id)
+    )
+    return {row[0]: LatestChange(row[0], row[1]) for row in rows.all()}
+
+
+async def existing_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of `ids` that name an organization."""
+    if not ids:
+        return set()
+    rows = await session.exec(select(Organization.id).where(col(Organization.id).in_(ids)))
+    return set(rows.all())
 
 
 async def latest_child_boundary(
@@ -385,6 +414,20 @@ async def add_member_counts(session: AsyncSession, counts: OrganizationMemberCou
 
 
 # --- other areas, by their column contract -----------------------------------------------
+
+
+async def work_target_party_member_counts(
+    session: AsyncSession, work_target_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """party_member_count of each of these work targets that exists."""
+    if not work_target_ids:
+        return {}
+    rows = await session.exec(
+        select(WORK_TARGET.c.id, WORK_TARGET.c.party_member_count).where(
+            WORK_TARGET.c.id.in_(list(work_target_ids))
+        )
+    )
+    return {row[0]: int(row[1]) for row in rows.all()}
 
 
 async def work_target_party_member_count(

@@ -15,8 +15,10 @@ from org_service.organizations.schemas import (
     MemberCountsIn,
     MergeIn,
     MoveIn,
+    OrganizationBulkCreate,
     OrganizationCreate,
     OrganizationPublic,
+    OrganizationsCreated,
     OrganizationWritten,
     RenameIn,
     RulePublic,
@@ -59,6 +61,26 @@ async def create_organization(
     """Found a party organization; size rules that only warn come back under `warnings`."""
     return await service.create(
         session=session, principal=principal, publisher=publisher, data=data
+    )
+
+
+@organizations.post(
+    "/bulk",
+    response_model=OrganizationsCreated,
+    status_code=status.HTTP_201_CREATED,
+    operation_id="create_organizations",
+    responses=ERRORS,
+)
+async def create_organizations(
+    data: OrganizationBulkCreate,
+    session: SessionDep,
+    principal: WritePrincipal,
+    publisher: PublisherDep,
+) -> OrganizationsCreated:
+    """Up to 500 organizations at once, in order (an item may sit under an earlier one): all
+    founded, or none (the error names the item)."""
+    return await service.create_many(
+        session=session, principal=principal, publisher=publisher, items=data.items
     )
 
 

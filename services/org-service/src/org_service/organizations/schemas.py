@@ -197,3 +197,17 @@ class RulePublic(BaseModel):
         "warn: the write succeeds and the response lists it under warnings"
     )
     checked_on: list[Moment] = Field(description="the writes that check it")
+
+
+class OrganizationBulkCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[OrganizationCreate] = Field(
+        min_length=1,
+        max_length=500,
+        description="founded in this order: an item may name an earlier one as its parent",
+    )
+
+
+class OrganizationsCreated(BaseModel):
+    ids: list[uuid.UUID] = Field(description="in the order of the items sent")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -41,6 +42,7 @@ from org_service.organizations.models import (
     OrganizationVersion,
     utcnow,
 )
+from org_service.organizations.repository import LatestChange
 from org_service.organizations.schemas import (
     ChangePublic,
     DissolveIn,
@@ -51,6 +53,7 @@ from org_service.organizations.schemas import (
     MoveIn,
     OrganizationCreate,
     OrganizationPublic,
+    OrganizationsCreated,
     OrganizationWritten,
     RenameIn,
     RulePublic,
@@ -61,10 +64,10 @@ from org_service.organizations.schemas import (
 from org_service.paths import child_path, depth_of
 from org_service.places import repository as region_repository
 from org_service.temporal import today
-from service_kit.audit import record_audit
+from service_kit.audit import AuditEntry, record_audit, record_audits
 from service_kit.auth import Principal
-from service_kit.errors import Conflict, Forbidden, NotFound, Unprocessable
-from service_kit.events import EventPublisher
+from service_kit.errors import AppError, Conflict, Forbidden, NotFound, Unprocessable
+from service_kit.events import EventPublisher, NewEvent
 from service_kit.pagination import KeysetPage, Page, PageParams
 
 CHANGED = "org.organization.changed"
@@ -302,7 +305,13 @@ async def _not_before_latest_change(
     if latest is None or day >= latest.on:
         return
     org = await repository.get(session, latest.organization_id)
-    name = org.name if org else str(latest.organization_id)
+    _refuse_before(latest, org.name if org else str(latest.organization_id), day, field)
+
+
+def _refuse_before(latest: LatestChange, name: str, day: date, field: str) -> None:
+    """A change dated before the latest change of an organization it touches is refused."""
+    if day >= latest.on:
+        return
     raise EffectiveDateBeforeLastChange(
         f"The latest change of {name} is dated {latest.on.isoformat()}; a change touching it "
         f"cannot be dated before that ({field} {day.isoformat()}).",
@@ -368,25 +377,38 @@ async def _writable_other(
     writable = await writable_organizations(session, principal)
     other = await repository.get_visible(session, organization_id, writable)
     if other is None:
-        raise InvalidOrganization(
-            f"No {what} with this id inside your part of the tree.",
-            code=code,
-            details={"id": str(organization_id)},
-        )
+        raise _no_such_other(organization_id, code=code, what=what)
     return other
 
 
+def _no_such_other(organization_id: uuid.UUID, *, code: str, what: str) -> InvalidOrganization:
+    return InvalidOrganization(
+        f"No {what} with this id inside your part of the tree.",
+        code=code,
+        details={"id": str(organization_id)},
+    )
+
+
 async def _check_region(session: AsyncSession, principal: Principal, region_id: uuid.UUID) -> None:
-    if await region_repository.get(session, region_id) is None:
+    exists = await region_repository.get(session, region_id) is not None
+    _refuse_region(region_id, exists, exists and await _may_place_in(session, principal, region_id))
+
+
+async def _may_place_in(session: AsyncSession, principal: Principal, region_id: uuid.UUID) -> bool:
+    # Callers acting for an organization are bounded by their subtree (the parent check).
+    return principal.organization_id is not None or await may_write_in_region(
+        session, principal, region_id
+    )
+
+
+def _refuse_region(region_id: uuid.UUID, exists: bool, may_write: bool) -> None:
+    if not exists:
         raise InvalidOrganization(
             "The region does not exist.",
             code="region_not_found",
             details={"field": "region_id", "region_id": str(region_id)},
         )
-    # Callers acting for an organization are bounded by their subtree (the parent check).
-    if principal.organization_id is None and not await may_write_in_region(
-        session, principal, region_id
-    ):
+    if not may_write:
         raise Forbidden(
             "You may place organizations only inside your own region.",
             code="region_outside_scope",
@@ -496,37 +518,69 @@ async def _record(
     before: OrganizationPublic | None,
 ) -> None:
     """The history entry, the audit record and the event of one change, in this transaction."""
-    details = {k: v for k, v in details.items() if v is not None}
-    await repository.add_change(
+    recorded = _recorded(principal, org, kind, day, details, before)
+    await repository.add_change(session, recorded.change)
+    audit = recorded.audit
+    await record_audit(
         session,
-        OrganizationChange(
+        principal=principal,
+        action=audit.action,
+        entity_type=audit.entity_type,
+        entity_id=audit.entity_id,
+        before=audit.before,
+        after=audit.after,
+    )
+    event = recorded.event
+    await publisher.publish(session, type=event.type, subject=event.subject, data=event.data)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What one change leaves behind: its history entry, audit record and event."""
+
+    change: OrganizationChange
+    audit: AuditEntry
+    event: NewEvent
+
+
+def _recorded(
+    principal: Principal,
+    org: Organization,
+    kind: ChangeKind,
+    day: date,
+    details: dict[str, Any],
+    before: OrganizationPublic | None,
+) -> Recorded:
+    details = {k: v for k, v in details.items() if v is not None}
+    after = to_public(org).model_dump(mode="json")
+    return Recorded(
+        change=OrganizationChange(
             organization_id=org.id,
             kind=kind.value,
             effective_on=day,
             details=details,
             recorded_by=principal.subject,
         ),
-    )
-    after = to_public(org).model_dump(mode="json")
-    await record_audit(
-        session,
-        principal=principal,
-        action="organization.create" if kind == ChangeKind.founded else f"organization.{kind}",
-        entity_type="organization",
-        entity_id=org.id,
-        before=before.model_dump(mode="json") if before else None,
-        after={**after, "change": {"kind": kind.value, "effective_on": day.isoformat(), **details}},
-    )
-    await publisher.publish(
-        session,
-        type=CHANGED,
-        subject=org.id,
-        data={
-            "change": kind.value,
-            "effective_on": day.isoformat(),
-            "details": details,
-            "organization": after,
-        },
+        audit=AuditEntry(
+            action="organization.create" if kind == ChangeKind.founded else f"organization.{kind}",
+            entity_type="organization",
+            entity_id=org.id,
+            before=before.model_dump(mode="json") if before else None,
+            after={
+                **after,
+                "change": {"kind": kind.value, "effective_on": day.isoformat(), **details},
+            },
+        ),
+        event=NewEvent(
+            type=CHANGED,
+            subject=org.id,
+            data={
+                "change": kind.value,
+                "effective_on": day.isoformat(),
+                "details": details,
+                "organization": after,
+            },
+        ),
     )
 
 
@@ -537,36 +591,95 @@ def _str(value: uuid.UUID | None) -> str | None:
 # --- founding -----------------------------------------------------------------------------
 
 
-async def create(
-    *,
-    session: AsyncSession,
-    principal: Principal,
-    publisher: EventPublisher,
-    data: OrganizationCreate,
-) -> OrganizationWritten:
-    """Found an organization under a parent the caller may change, checking the size rules."""
+@dataclass
+class _Founding:
+    """What foundings refer to, read once for a whole request: a few queries for a batch of
+    hundreds, not a few per organization. Organizations founded earlier in the same request
+    join it, so that a later item may sit under (or in the industry line of) an earlier one.
+    """
+
+    principal: Principal
+    regions: dict[uuid.UUID, bool]  # region id → the caller may place organizations there
+    parents: dict[uuid.UUID, Organization]  # writable, share-locked; and those founded here
+    latest: dict[uuid.UUID, LatestChange]  # each parent's latest dated change
+    lines: dict[uuid.UUID, Organization]  # industry lines named; and those founded here
+    served: dict[uuid.UUID, int]  # work target id → its party_member_count
+    taken: set[uuid.UUID]  # organization ids in use
+
+    @classmethod
+    async def read(
+        cls, session: AsyncSession, principal: Principal, items: Sequence[OrganizationCreate]
+    ) -> _Founding:
+        region_ids = list({d.region_id for d in items})
+        known = sorted(r.id for r in await region_repository.get_many(session, region_ids, true()))
+        regions = {r: await _may_place_in(session, principal, r) for r in known}
+        parent_ids = sorted({d.parent_id for d in items if d.parent_id is not None})
+        parents: dict[uuid.UUID, Organization] = {}
+        if parent_ids:
+            writable = await writable_organizations(session, principal)
+            found = await repository.get_many(session, parent_ids, writable)
+            # Shared locks: no parent is dissolved or moved while children are founded.
+            parents = await repository.lock(session, [o.id for o in found], share=True)
+        line_ids = {d.industry_committee_id for d in items if d.industry_committee_id}
+        lines = {o.id: o for o in await repository.get_many(session, list(line_ids), true())}
+        target_ids = {d.serves_work_target_id for d in items if d.serves_work_target_id}
+        given = [d.id for d in items if d.id is not None]
+        return cls(
+            principal=principal,
+            regions=regions,
+            parents=parents,
+            latest=await repository.latest_changes(session, list(parents)),
+            lines=lines,
+            served=await repository.work_target_party_member_counts(session, target_ids),
+            taken=set(await repository.existing_ids(session, given)),
+        )
+
+    def founded(self, org: Organization, day: date) -> None:
+        # The caller may change what they found: it lies under a parent they may change
+        # (or, a root, is founded by a city-wide caller) and in a region they may write in.
+        self.parents[org.id] = org
+        self.lines[org.id] = org
+        self.latest[org.id] = LatestChange(org.id, day)
+        self.taken.add(org.id)
+
+
+@dataclass(frozen=True)
+class _Founded:
+    org: Organization
+    counts: OrganizationMemberCount | None
+    recorded: Recorded
+    warnings: list[RuleWarning]
+
+
+def _found(refs: _Founding, data: OrganizationCreate) -> _Founded:
+    """The organization `data` founds, with its rules checked against `refs`; nothing written."""
+    principal = refs.principal
     _check_kind(data)
     founded_on = _effective_day(data.founded_on, "founded_on")
-    await _check_region(session, principal, data.region_id)
+    _refuse_region(
+        data.region_id, data.region_id in refs.regions, refs.regions.get(data.region_id, False)
+    )
     parent = None
     if data.parent_id is not None:
-        parent = await _writable_other(
-            session, principal, data.parent_id, code="parent_not_found", what="parent organization"
-        )
-        # Shared lock: the parent cannot be dissolved or moved while a child is founded.
-        parent = (await repository.lock(session, [parent.id], share=True))[parent.id]
+        parent = refs.parents.get(data.parent_id)
+        if parent is None:
+            raise _no_such_other(
+                data.parent_id, code="parent_not_found", what="parent organization"
+            )
         if parent.status != OrganizationStatus.active:
             raise InvalidOrganization(
                 f"The parent organization {parent.name} has ended ({parent.status}).",
                 code="parent_dissolved",
                 details={"field": "parent_id"},
             )
-        await _not_before_latest_change(session, [parent.id], founded_on, "founded_on")
+        latest = refs.latest.get(parent.id)
+        if latest is not None:
+            _refuse_before(latest, parent.name, founded_on, "founded_on")
     elif not principal.is_city_wide:
         raise Forbidden("Only city-wide administrators may add a root organization.")
     _check_parent_kind(data.kind, parent)
     if data.industry_committee_id is not None:
-        line = await repository.get(session, data.industry_committee_id)
+        line = refs.lines.get(data.industry_committee_id)
         if (
             line is None
             or line.kind != OrganizationKind.party_committee
@@ -580,9 +693,7 @@ async def create(
             )
     served_members = None
     if data.serves_work_target_id is not None:
-        served_members = await repository.work_target_party_member_count(
-            session, data.serves_work_target_id
-        )
+        served_members = refs.served.get(data.serves_work_target_id)
         if served_members is None:
             raise InvalidOrganization(
                 "No work target with this id.",
@@ -609,7 +720,7 @@ async def create(
         rules.Moment.founding,
     )
     org_id = data.id or uuid.uuid4()
-    if await repository.get(session, org_id) is not None:
+    if org_id in refs.taken:
         raise OrganizationExists(
             "An organization with this id exists already.", details={"id": str(org_id)}
         )
@@ -632,27 +743,21 @@ async def create(
         member_counts_as_of=founded_on if counted else None,
         serves_work_target_id=data.serves_work_target_id,
     )
-    session.add(org)
-    await repository.add_first_version(session, org, founded_on)
+    counts = None
     if counted:
         assert full_members is not None
         assert probationary is not None
-        await repository.add_member_counts(
-            session,
-            OrganizationMemberCount(
-                organization_id=org.id,
-                as_of=founded_on,
-                full_members=full_members,
-                probationary_members=probationary,
-                dispatched_members=data.dispatched_members,
-                committee_size=data.committee_size,
-                recorded_by=principal.subject,
-            ),
+        counts = OrganizationMemberCount(
+            organization_id=org.id,
+            as_of=founded_on,
+            full_members=full_members,
+            probationary_members=probationary,
+            dispatched_members=data.dispatched_members,
+            committee_size=data.committee_size,
+            recorded_by=principal.subject,
         )
-    await _record(
-        session,
+    recorded = _recorded(
         principal,
-        publisher,
         org,
         ChangeKind.founded,
         founded_on,
@@ -666,7 +771,62 @@ async def create(
         },
         None,
     )
-    return OrganizationWritten(**to_public(org).model_dump(), warnings=warnings)
+    refs.founded(org, founded_on)
+    return _Founded(org=org, counts=counts, recorded=recorded, warnings=warnings)
+
+
+async def _write_founded(
+    session: AsyncSession,
+    principal: Principal,
+    publisher: EventPublisher,
+    founded: Sequence[_Founded],
+) -> None:
+    """The organizations with their first versions, member counts and history entries (in
+    one flush, parents before children), then their audit records and events in a statement
+    each."""
+    for f in founded:
+        session.add(f.org)
+        await repository.add_first_version(session, f.org, f.org.founded_on)
+        if f.counts is not None:
+            await repository.add_member_counts(session, f.counts)
+        await repository.add_change(session, f.recorded.change)
+    await session.flush()
+    await record_audits(session, principal=principal, entries=[f.recorded.audit for f in founded])
+    await publisher.publish_many(session, [f.recorded.event for f in founded])
+
+
+async def create(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    publisher: EventPublisher,
+    data: OrganizationCreate,
+) -> OrganizationWritten:
+    """Found an organization under a parent the caller may change, checking the size rules."""
+    founded = _found(await _Founding.read(session, principal, [data]), data)
+    await _write_founded(session, principal, publisher, [founded])
+    return OrganizationWritten(**to_public(founded.org).model_dump(), warnings=founded.warnings)
+
+
+async def create_many(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    publisher: EventPublisher,
+    items: Sequence[OrganizationCreate],
+) -> OrganizationsCreated:
+    """Several organizations at once, in order (an item may sit under an earlier one): all of
+    them, or (on the first refusal, whose details name the item) none."""
+    refs = await _Founding.read(session, principal, items)
+    founded = []
+    for index, data in enumerate(items):
+        try:
+            founded.append(_found(refs, data))
+        except AppError as exc:
+            exc.details = {**(exc.details if isinstance(exc.details, dict) else {}), "item": index}
+            raise
+    await _write_founded(session, principal, publisher, founded)
+    return OrganizationsCreated(ids=[f.org.id for f in founded])
 
 
 # --- changes ------------------------------------------------------------------------------

@@ -124,8 +124,14 @@ async def id_by_credit_code(session: AsyncSession, credit_code: str) -> uuid.UUI
     return (await session.exec(statement)).first()
 
 
-async def get_many(session: AsyncSession, ids: Sequence[uuid.UUID], where: Any) -> list[WorkTarget]:
+async def get_many(
+    session: AsyncSession, ids: Sequence[uuid.UUID], where: Any, *, for_update: bool = False
+) -> list[WorkTarget]:
+    """The targets `where` lets the caller see; locked (in id order) for the transaction if
+    asked."""
     statement = select(WorkTarget).where(col(WorkTarget.id).in_(ids), where)
+    if for_update:
+        statement = statement.order_by(col(WorkTarget.id)).with_for_update(of=WorkTarget)
     return list((await session.exec(statement)).all())
 
 
@@ -212,6 +218,23 @@ async def links_of(session: AsyncSession, target_id: uuid.UUID) -> list[WorkTarg
         .order_by(col(WorkTargetCoverage.valid_from), col(WorkTargetCoverage.id))
     )
     return list((await session.exec(statement)).all())
+
+
+async def links_of_many(
+    session: AsyncSession, target_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[WorkTargetCoverage]]:
+    """Every link of each of the targets, oldest first."""
+    links: dict[uuid.UUID, list[WorkTargetCoverage]] = {t: [] for t in target_ids}
+    if not target_ids:
+        return links
+    statement = (
+        select(WorkTargetCoverage)
+        .where(col(WorkTargetCoverage.work_target_id).in_(target_ids))
+        .order_by(col(WorkTargetCoverage.valid_from), col(WorkTargetCoverage.id))
+    )
+    for link in (await session.exec(statement)).all():
+        links[link.work_target_id].append(link)
+    return links
 
 
 async def page_links(session: AsyncSession, params: PageParams, target_id: uuid.UUID) -> KeysetPage:

@@ -14,7 +14,9 @@ from org_service.work_targets import repository, service
 from org_service.work_targets.credit_code import validate_credit_code
 from org_service.work_targets.models import AssignmentRole, CoverageState, Industry, WorkTargetKind
 from org_service.work_targets.schemas import (
+    CoverageBulkStart,
     CoverageLinkPublic,
+    CoverageLinksStarted,
     CoverageStart,
     InstructorAssignmentCreate,
     InstructorAssignmentPublic,
@@ -136,6 +138,26 @@ async def list_work_targets(
         items=await service.to_public_many(session, result.rows, as_of),
         next_cursor=result.next_cursor,
         cursors=result.cursors,
+    )
+
+
+@router.post(
+    "/coverage/bulk",
+    response_model=CoverageLinksStarted,
+    status_code=status.HTTP_201_CREATED,
+    operation_id="start_work_target_coverages",
+)
+async def start_coverages(
+    data: CoverageBulkStart,
+    session: SessionDep,
+    principal: WritePrincipal,
+    publisher: PublisherDep,
+) -> CoverageLinksStarted:
+    """Up to 1000 coverage links at once, in order, each under the rules of a single start
+    (also against earlier items of the request): all started, or none (the error names the
+    item)."""
+    return await service.start_coverages(
+        session=session, principal=principal, publisher=publisher, items=data.items
     )
 
 

@@ -120,6 +120,24 @@ class CoverageStart(BaseModel):
     )
 
 
+class CoverageStartItem(CoverageStart):
+    work_target_id: uuid.UUID
+
+
+class CoverageBulkStart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[CoverageStartItem] = Field(
+        min_length=1,
+        max_length=1000,
+        description="started in this order: an item may replace a link an earlier one started",
+    )
+
+
+class CoverageLinksStarted(BaseModel):
+    ids: list[uuid.UUID] = Field(description="the links started, in the order of the items sent")
+
+
 class PeriodEnd(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -28,6 +28,7 @@ from org_service.organizations.models import (
     Organization,
     OrganizationKind,
     OrganizationStatus,
+    OrganizationVersion,
 )
 from org_service.places import service as place_service
 from org_service.temporal import check_end, today
@@ -43,20 +44,23 @@ from org_service.work_targets.models import (
 )
 from org_service.work_targets.schemas import (
     CoverageLinkPublic,
+    CoverageLinksStarted,
     CoverageOnDay,
     CoverageStart,
+    CoverageStartItem,
     InstructorAssignmentCreate,
     InstructorAssignmentPublic,
     WorkTargetCreate,
     WorkTargetPublic,
     WorkTargetUpdate,
 )
-from service_kit.audit import record_audit
+from service_kit.audit import AuditEntry, record_audit, record_audits
 from service_kit.auth import Principal
-from service_kit.errors import Conflict, NotFound, Unprocessable
-from service_kit.events import EventPublisher
+from service_kit.errors import AppError, Conflict, NotFound, Unprocessable
+from service_kit.events import EventPublisher, NewEvent
 
 COVERAGE_CHANGED = "org.work_target.coverage_changed"
+COVERAGE_START = "work_target.coverage.start"
 
 
 class WorkTargetNotFound(NotFound):
@@ -359,12 +363,16 @@ async def _covering_organization(
     where = await visible_organizations(session, principal)
     org = await organization_repository.get_visible(session, organization_id, where)
     if org is None:
-        raise InvalidCoverage(
-            "The organization does not exist (or is outside what you may see).",
-            code="organization_not_found",
-            details={"field": "organization_id", "organization_id": str(organization_id)},
-        )
+        raise _no_covering_organization(organization_id)
     return org
+
+
+def _no_covering_organization(organization_id: uuid.UUID) -> InvalidCoverage:
+    return InvalidCoverage(
+        "The organization does not exist (or is outside what you may see).",
+        code="organization_not_found",
+        details={"field": "organization_id", "organization_id": str(organization_id)},
+    )
 
 
 def check_mode(mode: CoverageMode, org: Organization) -> None:
@@ -414,6 +422,13 @@ async def check_organization_active_on(
 ) -> None:
     """The organization exists and is active on `day` (founded by then, not yet ended)."""
     version = await organization_repository.version_on(session, org.id, day, true())
+    _refuse_inactive(org, version, day, field)
+
+
+def _refuse_inactive(
+    org: Organization, version: OrganizationVersion | None, day: date, field: str
+) -> None:
+    """`version`: the organization's version in force on `day`, if any."""
     if version is None and day < org.founded_on:
         raise InvalidCoverage(
             f"{org.name} was founded on {org.founded_on}; {field} cannot be earlier.",
@@ -444,7 +459,37 @@ async def start_coverage(
     check_mode(data.mode, org)
     _check_within_registration(target, data.valid_from, "valid_from")
     await check_organization_active_on(session, org, data.valid_from, "valid_from")
-    links = await repository.links_of(session, target.id)
+    open_link = _link_to_replace(await repository.links_of(session, target.id), data)
+    if open_link is not None:
+        open_link.valid_to = data.valid_from
+        session.add(open_link)
+        await session.flush()  # the open-link unique index sees the old link ended first
+    link = WorkTargetCoverage(
+        work_target_id=target.id,
+        organization_id=org.id,
+        mode=data.mode.value,
+        valid_from=data.valid_from,
+    )
+    session.add(link)
+    await session.flush()
+    await record_audit(
+        session,
+        principal=principal,
+        action=COVERAGE_START,
+        entity_type="work_target",
+        entity_id=target.id,
+        before=link_public(open_link).model_dump(mode="json") if open_link else None,
+        after=link_public(link).model_dump(mode="json"),
+    )
+    change = "replaced" if open_link is not None else "started"
+    await publish_coverage_change(publisher, session, target, change, link=link, previous=open_link)
+    return link
+
+
+def _link_to_replace(
+    links: Sequence[WorkTargetCoverage], data: CoverageStart
+) -> WorkTargetCoverage | None:
+    """The open link a new one (`data`) ends, if any; refused when it may not start."""
     open_link = next((link for link in links if link.valid_to is None), None)
     if open_link is not None and not data.replace:
         raise CoverageConflict(
@@ -467,30 +512,126 @@ async def start_coverage(
                 code="coverage_overlap",
                 details={"link_id": str(link.id), "valid_to": link.valid_to.isoformat()},
             )
-    if open_link is not None:
-        open_link.valid_to = data.valid_from
-        session.add(open_link)
-        await session.flush()  # the open-link unique index sees the old link ended first
-    link = WorkTargetCoverage(
-        work_target_id=target.id,
-        organization_id=org.id,
-        mode=data.mode.value,
-        valid_from=data.valid_from,
-    )
-    session.add(link)
+    return open_link
+
+
+@dataclass(frozen=True)
+class _Started:
+    target: WorkTarget
+    link: WorkTargetCoverage
+    before: dict[str, Any] | None  # the replaced link as it was
+    previous: WorkTargetCoverage | None
+    coverage: CoverageOnDay | None  # the target's coverage today right after, when read then
+
+
+async def start_coverages(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    publisher: EventPublisher,
+    items: Sequence[CoverageStartItem],
+) -> CoverageLinksStarted:
+    """Several coverage links at once, in order, each under the rules of start_coverage
+    (also against the links of earlier items): all of them, or (on the first refusal, whose
+    details name the item) none.
+
+    Targets, organizations, links and versions are read in a few queries for the whole
+    request; the links are written in one flush, their audit records and events in a
+    statement each.
+    """
+    target_ids = sorted({i.work_target_id for i in items})
+    visible = await visible_work_targets(session, principal)
+    targets = {
+        t.id: t for t in await repository.get_many(session, target_ids, visible, for_update=True)
+    }
+    may_write: dict[uuid.UUID, bool] = {}
+    for region_id in sorted({t.region_id for t in targets.values()}):
+        may_write[region_id] = await may_write_in_region(session, principal, region_id)
+    where = await visible_organizations(session, principal)
+    org_ids = list({i.organization_id for i in items})
+    orgs = {o.id: o for o in await organization_repository.get_many(session, org_ids, where)}
+    versions: dict[tuple[uuid.UUID, date], OrganizationVersion] = {}
+    for day in {i.valid_from for i in items}:
+        ids = list({i.organization_id for i in items if i.valid_from == day} & orgs.keys())
+        for version in await organization_repository.versions_on(session, ids, day, true()):
+            versions[version.organization_id, day] = version
+    links = await repository.links_of_many(session, list(targets))
+    last_item_of = {item.work_target_id: index for index, item in enumerate(items)}
+    started: list[_Started] = []
+    for index, item in enumerate(items):
+        try:
+            target = targets.get(item.work_target_id)
+            if target is None:
+                raise WorkTargetNotFound(details={"id": str(item.work_target_id)})
+            if not may_write[target.region_id]:
+                raise place_service.OutsideYourRegion(details={"region_id": str(target.region_id)})
+            org = orgs.get(item.organization_id)
+            if org is None:
+                raise _no_covering_organization(item.organization_id)
+            check_mode(item.mode, org)
+            _check_within_registration(target, item.valid_from, "valid_from")
+            _refuse_inactive(
+                org, versions.get((org.id, item.valid_from)), item.valid_from, "valid_from"
+            )
+            open_link = _link_to_replace(links[target.id], item)
+        except AppError as exc:
+            exc.details = {**(exc.details if isinstance(exc.details, dict) else {}), "item": index}
+            raise
+        before = None
+        if open_link is not None:
+            before = link_public(open_link).model_dump(mode="json")
+            open_link.valid_to = item.valid_from
+            session.add(open_link)
+        link = WorkTargetCoverage(
+            work_target_id=target.id,
+            organization_id=org.id,
+            mode=item.mode.value,
+            valid_from=item.valid_from,
+        )
+        session.add(link)
+        links[target.id].append(link)
+        coverage = None
+        if last_item_of[target.id] != index:
+            # A later item changes this target again: its coverage right after this one is
+            # read now (the last item's is read with the others at the end).
+            await session.flush()
+            coverage = (await to_public(session, target, today())).coverage
+        started.append(_Started(target, link, before, open_link, coverage))
     await session.flush()
-    await record_audit(
+    final = {
+        t.id: t.coverage
+        for t in await to_public_many(
+            session, [targets[t] for t in {s.target.id for s in started}], today()
+        )
+    }
+    await record_audits(
         session,
         principal=principal,
-        action="work_target.coverage.start",
-        entity_type="work_target",
-        entity_id=target.id,
-        before=link_public(open_link).model_dump(mode="json") if open_link else None,
-        after=link_public(link).model_dump(mode="json"),
+        entries=[
+            AuditEntry(
+                action=COVERAGE_START,
+                entity_type="work_target",
+                entity_id=s.target.id,
+                before=s.before,
+                after=link_public(s.link).model_dump(mode="json"),
+            )
+            for s in started
+        ],
     )
-    change = "replaced" if open_link is not None else "started"
-    await publish_coverage_change(publisher, session, target, change, link=link, previous=open_link)
-    return link
+    await publisher.publish_many(
+        session,
+        [
+            coverage_change_event(
+                s.target,
+                "replaced" if s.previous is not None else "started",
+                s.coverage or final[s.target.id],
+                link=s.link,
+                previous=s.previous,
+            )
+            for s in started
+        ],
+    )
+    return CoverageLinksStarted(ids=[s.link.id for s in started])
 
 
 async def end_coverage(
@@ -546,12 +687,30 @@ async def publish_coverage_change(
     **extra: Any,
 ) -> None:
     """org.work_target.coverage_changed: what changed, and the target's coverage today."""
+    coverage = (await to_public(session, target, today())).coverage
+    event = coverage_change_event(
+        target, change, coverage, link=link, previous=previous, assignment=assignment, **extra
+    )
+    await publisher.publish(session, type=event.type, subject=event.subject, data=event.data)
+
+
+def coverage_change_event(
+    target: WorkTarget,
+    change: str,
+    coverage: CoverageOnDay,
+    *,
+    link: WorkTargetCoverage | None = None,
+    previous: WorkTargetCoverage | None = None,
+    assignment: InstructorAssignment | None = None,
+    **extra: Any,
+) -> NewEvent:
+    """The event of publish_coverage_change, given the target's coverage today."""
     data: dict[str, Any] = {
         "change": change,
         "work_target_id": str(target.id),
         "credit_code": target.credit_code,
         "region_id": str(target.region_id),
-        "coverage": (await to_public(session, target, today())).coverage.model_dump(mode="json"),
+        "coverage": coverage.model_dump(mode="json"),
     }
     if link is not None:
         data["link"] = link_public(link).model_dump(mode="json")
@@ -560,7 +719,7 @@ async def publish_coverage_change(
     if assignment is not None:
         data["assignment"] = assignment_public(assignment).model_dump(mode="json")
     data.update(extra)
-    await publisher.publish(session, type=COVERAGE_CHANGED, subject=target.id, data=data)
+    return NewEvent(type=COVERAGE_CHANGED, subject=target.id, data=data)
 
 
 # ----------------------------------------------------------------------------- assignments
