@@ -10,9 +10,10 @@ Run: `make bench-system SIZE=small|city|province` (or `.venv/bin/python bench/sy
 The city is deterministic (seeded random: the same size gives the same names, ID numbers,
 credit codes and ids on every machine) and is loaded over HTTP by the services' bulk paths:
 parks and business districts, their buildings (org-service /sync/places, each place's system
-with its own token) and work targets (/sync/work-targets, 5,000 a request); organizations and
-coverage links (one request each: org-service has no bulk path for them); members (POST
-/members/bulk, 500 a request); secretaries' terms; a year of ledger (budgets, the per-member
+with its own token) and work targets (/sync/work-targets, 5,000 a request); organizations (POST
+/organizations/bulk) and coverage links (POST /work-targets/coverage/bulk); 三级包保 and
+instructors (one request each); members (POST /members/bulk) and secretaries' terms (POST
+/secretary-terms/bulk); a year of ledger (budgets, the per-member
 funds of last year and twelve months of secretary allowances, by period runs); and ratings
 (last year's four-party evaluation of every district, each secretary casting one ballot sheet
 for their branch, closed into star levels; organization ratings). Each part's time is reported.
@@ -558,15 +559,21 @@ async def load_city(loader: Loader, city: City) -> dict[str, Any]:
     def target(n: int) -> str:
         return target_ids[city.target_codes[n]]
 
-    async with ld.part("organizations (one request each)"):
-        await bounded(ld.post("org", "/organizations", c) for c in city.committees)
+    async with ld.part("organizations (/organizations/bulk, 500 a request)"):
+        await ld.post("org", "/organizations/bulk", {"items": city.committees})
         bodies = []
         for b in city.branches:
             body = {"id": b.id, **b.body}
             if b.mode == "dispatched":
                 body["serves_work_target_id"] = target(b.covers[0])
             bodies.append(body)
-        await bounded(ld.post("org", "/organizations", body) for body in bodies)
+        await bounded(
+            (
+                ld.post("org", "/organizations/bulk", {"items": bodies[i : i + 500]})
+                for i in range(0, len(bodies), 500)
+            ),
+            2,
+        )
     ld.counts["organizations"] = len(city.committees) + len(city.branches)
     secretaries = {
         b.id: next(m for m in b.members if m["stage"] == "full_member")
@@ -575,19 +582,27 @@ async def load_city(loader: Loader, city: City) -> dict[str, Any]:
     }
 
     async def coverage() -> None:
-        async with ld.part("coverage links, 三级包保, instructors (one request each)", cpu=False):
-            await bounded(
-                ld.post(
-                    "org",
-                    f"/work-targets/{target(n)}/coverage",
-                    {
-                        "organization_id": b.id,
-                        "mode": b.mode,
-                        "valid_from": max(b.body["founded_on"], city.target_registered[n]),
-                    },
-                )
+        async with ld.part(
+            "coverage links (/work-targets/coverage/bulk, 1,000 a request), 三级包保 and "
+            "instructors (one request each)",
+            cpu=False,
+        ):
+            links = [
+                {
+                    "work_target_id": target(n),
+                    "organization_id": b.id,
+                    "mode": b.mode,
+                    "valid_from": max(b.body["founded_on"], city.target_registered[n]),
+                }
                 for b in city.branches
                 for n in b.covers
+            ]
+            await bounded(
+                (
+                    ld.post("org", "/work-targets/coverage/bulk", {"items": links[i : i + 1000]})
+                    for i in range(0, len(links), 1000)
+                ),
+                2,
             )
             await bounded(
                 ld.post("org", "/responsibility-assignments", {**body, "work_target_id": target(n)})
@@ -610,15 +625,18 @@ async def load_city(loader: Loader, city: City) -> dict[str, Any]:
                 4,
             )
         ld.counts["members"] = len(members)
-        async with ld.part("secretary terms (one request each)", cpu=False):
+        async with ld.part("secretary terms (/secretary-terms/bulk, 500 a request)", cpu=False):
             term_start = date(LAST_YEAR - 1, 1, 1).isoformat()
-            await bounded(
-                ld.post(
-                    "member",
-                    "/secretary-terms",
-                    {"member_id": m["id"], "organization_id": b, "term_start": term_start},
-                )
+            terms = [
+                {"member_id": m["id"], "organization_id": b, "term_start": term_start}
                 for b, m in secretaries.items()
+            ]
+            await bounded(
+                (
+                    ld.post("member", "/secretary-terms/bulk", {"items": terms[i : i + 500]})
+                    for i in range(0, len(terms), 500)
+                ),
+                2,
             )
         ld.counts["secretary_terms"] = len(secretaries)
 
