@@ -264,10 +264,12 @@ class ProbeInbox(Inbox):
         self.arrived = asyncio.Event()  # set by the first envelope
         self.on(PROBE_CREATED)(self._store)
 
-    async def receive(self, session: AsyncSession, envelope: EventEnvelope) -> InboxOutcome:
+    async def apply(
+        self, session: AsyncSession, envelope: EventEnvelope, *, new: bool
+    ) -> InboxOutcome:
         self.received.append(envelope)
         self.arrived.set()
-        outcome = await super().receive(session, envelope)
+        outcome = await super().apply(session, envelope, new=new)
         self.outcomes.append((envelope.id, outcome))
         return outcome
 

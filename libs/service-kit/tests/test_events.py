@@ -636,6 +636,46 @@ class TestBatchDelivery:
         ]
         assert await subscriber.stored_names() == ["x1", "x2"]
 
+    async def test_the_same_event_twice_in_one_batch_is_applied_once(
+        self, subscriber: Subscriber, test_issuer: TestIssuer
+    ) -> None:
+        twice, other = TestInbox.envelope("twice-in-batch"), TestInbox.envelope("other")
+        headers = service_headers(test_issuer)
+        async with subscriber.serve() as url, httpx.AsyncClient(base_url=url) as client:
+            response = await client.post(
+                "/events/batch", json={"events": [twice, other, twice]}, headers=headers
+            )
+        assert [r["outcome"] for r in response.json()["receipts"]] == [
+            "handled",
+            "handled",
+            "duplicate",
+        ]
+        assert await subscriber.stored_names() == ["other", "twice-in-batch"]
+
+    async def test_events_after_a_failed_one_in_a_batch_are_each_applied_once(
+        self, subscriber: Subscriber, test_issuer: TestIssuer
+    ) -> None:
+        events = [
+            TestInbox.envelope("before"),
+            TestInbox.envelope("fail-once-middle"),
+            TestInbox.envelope("after"),
+            TestInbox.envelope("other", event_type="kit.other.happened"),
+        ]
+        headers = service_headers(test_issuer)
+        async with subscriber.serve() as url, httpx.AsyncClient(base_url=url) as client:
+            response = await client.post("/events/batch", json={"events": events}, headers=headers)
+        receipts = response.json()["receipts"]
+        assert [(r["outcome"], r["status"]) for r in receipts] == [
+            ("handled", 200),
+            ("failed", 503),
+            ("handled", 200),
+            ("ignored", 200),
+        ]
+        assert receipts[1]["error"]["code"] == "not_ready"
+        assert await subscriber.stored_names() == ["after", "before"]
+        recorded = await sql_rows(subscriber.database, "SELECT id FROM inbox_event")
+        assert {str(r.id) for r in recorded} == {events[i]["id"] for i in (0, 2, 3)}
+
     async def test_batch_endpoint_needs_the_events_scope_and_a_bounded_batch(
         self, subscriber: Subscriber, test_issuer: TestIssuer
     ) -> None:

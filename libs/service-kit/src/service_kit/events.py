@@ -616,25 +616,71 @@ class Inbox:
 
     async def receive(self, session: AsyncSession, envelope: EventEnvelope) -> InboxOutcome:
         """Record the id and apply the handler in the caller's transaction."""
-        inserted = await session.exec(
-            insert(InboxEvent)
-            .values(
-                id=envelope.id,
-                type=envelope.type,
-                source=envelope.source,
-                subject=envelope.subject,
-                received_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=["id"])
-            .returning(col(InboxEvent.id))
-        )
-        if inserted.first() is None:
+        new = await self._record(session, [envelope])
+        return await self.apply(session, envelope, new=envelope.id in new)
+
+    async def apply(
+        self, session: AsyncSession, envelope: EventEnvelope, *, new: bool
+    ) -> InboxOutcome:
+        """The handler of an event whose id has just been recorded (`new`), else nothing."""
+        if not new:
             return "duplicate"
         handler = self.handlers.get(envelope.type)
         if handler is None:
             return "ignored"
         await handler(session, envelope)
         return "handled"
+
+    async def receive_many(
+        self, session: AsyncSession, envelopes: Sequence[EventEnvelope]
+    ) -> list[BatchReceipt]:
+        """Several events in the caller's transaction, each applied or refused on its own.
+
+        First all at once: their ids recorded in one statement, the handlers run one after
+        the other. Should one fail, that is undone and each event is taken in a savepoint of
+        its own: those before it applied again, the failed one reported with its error and
+        left unrecorded (for the retry), those after it applied or refused each alone.
+        """
+        receipts: list[BatchReceipt] = []
+        try:
+            new = await self._record(session, envelopes)
+            for envelope in envelopes:
+                outcome = await self.apply(session, envelope, new=envelope.id in new)
+                new.discard(envelope.id)  # the same id twice in a batch: applied once
+                receipts.append(BatchReceipt(event_id=envelope.id, outcome=outcome, status=200))
+        except Exception as exc:
+            failed = len(receipts)
+            await session.rollback()
+            return [
+                *[await self._receive_one(session, e) for e in envelopes[:failed]],
+                _failed(envelopes[failed], exc),
+                *[await self._receive_one(session, e) for e in envelopes[failed + 1 :]],
+            ]
+        return receipts
+
+    async def _record(
+        self, session: AsyncSession, envelopes: Sequence[EventEnvelope]
+    ) -> set[uuid.UUID]:
+        """Record the ids of `envelopes`; those not recorded before."""
+        now = utcnow()
+        inserted = await session.exec(
+            insert(InboxEvent)
+            .values(
+                [
+                    {
+                        "id": e.id,
+                        "type": e.type,
+                        "source": e.source,
+                        "subject": e.subject,
+                        "received_at": now,
+                    }
+                    for e in envelopes
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(col(InboxEvent.id))
+        )
+        return {row[0] for row in inserted.all()}
 
     def router(self) -> APIRouter:
         router = APIRouter(tags=["events"])
@@ -659,15 +705,11 @@ class Inbox:
             dependencies=[require_scope(EVENTS_SCOPE)],
         )
         async def receive_events(batch: EventBatch, session: SessionDep) -> InboxBatchReceipt:
-            """Several events in one transaction, each applied or refused on its own.
-
-            Each event runs in a savepoint: one whose handler fails is rolled back alone,
-            reported `failed` with the status and error POST /events would have answered,
-            and stays unhandled for the relay's retry; the others are kept.
-            """
-            return InboxBatchReceipt(
-                receipts=[await self._receive_one(session, e) for e in batch.events]
-            )
+            """Several events in one transaction, each applied or refused on its own: one
+            whose handler fails is undone alone, reported `failed` with the status and error
+            POST /events would have answered, and stays unhandled for the relay's retry; the
+            others are kept."""
+            return InboxBatchReceipt(receipts=await self.receive_many(session, batch.events))
 
         return router
 
@@ -675,16 +717,21 @@ class Inbox:
         try:
             async with session.begin_nested():
                 outcome = await self.receive(session, envelope)
-        except AppError as exc:
-            error = BatchError(code=exc.instance_code, message=exc.detail_message)
-            return BatchReceipt(
-                event_id=envelope.id, outcome="failed", status=exc.status_code, error=error
-            )
-        except Exception:
-            log.exception("event %s (%s) failed in a batch", envelope.id, envelope.type)
-            error = BatchError(code="internal_error", message="The handler failed.")
-            return BatchReceipt(event_id=envelope.id, outcome="failed", status=500, error=error)
+        except Exception as exc:
+            return _failed(envelope, exc)
         return BatchReceipt(event_id=envelope.id, outcome=outcome, status=200)
+
+
+def _failed(envelope: EventEnvelope, exc: Exception) -> BatchReceipt:
+    """The receipt of an event whose handler raised `exc` (what POST /events would answer)."""
+    if isinstance(exc, AppError):
+        error = BatchError(code=exc.instance_code, message=exc.detail_message)
+        return BatchReceipt(
+            event_id=envelope.id, outcome="failed", status=exc.status_code, error=error
+        )
+    log.error("event %s (%s) failed in a batch", envelope.id, envelope.type, exc_info=exc)
+    error = BatchError(code="internal_error", message="The handler failed.")
+    return BatchReceipt(event_id=envelope.id, outcome="failed", status=500, error=error)
 
 
 async def pending_deliveries(session: AsyncSession) -> int:
