@@ -88,6 +88,44 @@ def summary(timings: list[float]) -> tuple[float, float, float]:
     return statistics.median(ordered), p95, 1000 / statistics.mean(ordered)
 
 
+def descendants(root: int) -> list[int]:
+    """`root` and every process below it (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def set_affinity(pid: int, cpus: set[int]) -> int:
+    """Every thread of process `pid` on `cpus` (os.sched_setaffinity(pid) moves only the
+    thread whose id is pid: a JIT's or a garbage collector's threads would stay free);
+    returns how many threads were moved."""
+    moved = 0
+    try:
+        threads = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        threads = [pid]
+    for tid in threads:
+        try:
+            os.sched_setaffinity(tid, cpus)
+            moved += 1
+        except OSError:
+            continue
+    return moved
+
+
 def peak_rss_mb(pid: int) -> float | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():

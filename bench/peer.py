@@ -50,7 +50,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import peak_rss_mb
+from harness import descendants, peak_rss_mb, set_affinity
 from screens import (
     ARCHIVE_ENTRIES,
     SCREEN_MEMBERS,
@@ -181,6 +181,8 @@ class PeerGateway:
         self.compose_seconds = 0.0
         self.batch_parameters = 0
         self._process: subprocess.Popen[bytes] | None = None
+        # Every thread of the peer's processes moved beside our gateway's (see `beside`).
+        self.threads_pinned = False
         self._log: IO[bytes] | None = None
 
     @property
@@ -575,8 +577,10 @@ def beside(target: Target, peer: PeerGateway, gateway_pid: int) -> Target:
     async def pinned() -> tuple[View, int]:
         with contextlib.suppress(OSError):
             cpus = os.sched_getaffinity(gateway_pid)
-            if os.sched_getaffinity(peer.pid) != cpus:
-                os.sched_setaffinity(peer.pid, cpus)
+            if os.sched_getaffinity(peer.pid) != cpus or not peer.threads_pinned:
+                for pid in descendants(peer.pid):
+                    set_affinity(pid, cpus)
+                peer.threads_pinned = True
         return await fetch()
 
     return Target(target.name, pinned, target.calls_counted_by)

@@ -25,27 +25,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from harness import descendants
+
 PROFILES = Path(__file__).resolve().parent / "results" / "profiles"
 PY_SPY = Path(sys.executable).parent / "py-spy"
-
-
-def descendants(root: int) -> list[int]:
-    """Every process below `root`, from /proc (children of children too)."""
-    parents: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        pid = int(stat.parent.name)
-        ppid = int(text[text.rindex(")") + 2 :].split()[1])
-        parents.setdefault(ppid, []).append(pid)
-    found, todo = [], [root]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 def module_of(pid: int) -> str | None:

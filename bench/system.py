@@ -50,7 +50,17 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import Measurement, cluster, concurrently, measure, peak_rss_mb, report, summary
+from harness import (
+    Measurement,
+    cluster,
+    concurrently,
+    descendants,
+    measure,
+    peak_rss_mb,
+    report,
+    set_affinity,
+    summary,
+)
 from screens import (
     SCREENS,
     BallotPair,
@@ -1005,26 +1015,6 @@ async def password_token(http: httpx.AsyncClient, gateway_url: str, username: st
 # -- pinning ----------------------------------------------------------------------------------
 
 
-def descendants(root: int) -> list[int]:
-    """`root` and every process below it (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo += children.get(pid, [])
-    return found
-
-
 def pin(stack: Stack, pg: LocalCluster) -> dict[str, Any]:
     """The stack (its five processes and PostgreSQL) on CPU 0, this process on CPU 1; on a
     machine with one CPU, nothing is pinned."""
@@ -1037,10 +1027,9 @@ def pin(stack: Stack, pg: LocalCluster) -> dict[str, Any]:
     pinned, refused = 0, 0
     for root in [*pids, postmaster]:
         for pid in descendants(root):
-            try:
-                os.sched_setaffinity(pid, {stack_cpu})
+            if set_affinity(pid, {stack_cpu}):
                 pinned += 1
-            except OSError:
+            else:
                 refused += 1
     os.sched_setaffinity(0, {bench_cpu})
     return {
