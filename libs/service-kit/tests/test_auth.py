@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -399,3 +400,57 @@ class TestSigningKey:
         again = SigningKey.load_or_create(path)
         assert again.kid == first.kid
         assert again.jwks() == first.jwks()
+
+
+class TestVerifiedTokens:
+    async def test_a_verified_token_is_remembered_until_it_expires(
+        self, test_issuer: TestIssuer
+    ) -> None:
+        key = SigningKey.generate()
+        verifier = TokenVerifier(
+            issuer=test_issuer.issuer,
+            audience=test_issuer.audience,
+            algorithm="RS256",
+            jwks={"keys": [key.public_jwk()]},
+            leeway_seconds=0,
+        )
+        expires = int(time.time()) + 2
+        token = key.sign(claims(test_issuer, exp=expires))
+        first = await verifier.verify(token)
+        assert await verifier.verify(token) is first  # not decoded again
+        await asyncio.sleep(max(0.0, expires - time.time()) + 0.2)
+        with pytest.raises(AppError) as caught:
+            await verifier.verify(token)
+        assert (caught.value.status_code, caught.value.instance_code) == (401, "token_expired")
+
+    async def test_a_remembered_token_is_refused_once_its_key_left_the_set(
+        self, jwks_server: tuple[JwksServer, str], test_issuer: TestIssuer
+    ) -> None:
+        server, url = jwks_server
+        verifier = verifier_for(url, test_issuer, refetch_interval_seconds=0)
+        old = server.keys[0]
+        token = old.sign(claims(test_issuer, sub="before-rotation"))
+        assert (await verifier.verify(token)).subject == "before-rotation"
+        new = SigningKey.generate()
+        server.keys = [new]
+        assert (await verifier.verify(new.sign(claims(test_issuer)))).subject == "tester"
+        with pytest.raises(AppError) as caught:
+            await verifier.verify(token)
+        assert caught.value.status_code == 401
+
+    async def test_remembered_tokens_are_bounded(
+        self, test_issuer: TestIssuer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr("service_kit.auth.VERIFIED_TOKENS", 3)
+        key = SigningKey.generate()
+        verifier = TokenVerifier(
+            issuer=test_issuer.issuer,
+            audience=test_issuer.audience,
+            algorithm="RS256",
+            jwks={"keys": [key.public_jwk()]},
+        )
+        tokens = [key.sign(claims(test_issuer, sub=f"s{i}")) for i in range(5)]
+        principals = [await verifier.verify(t) for t in tokens]
+        assert await verifier.verify(tokens[4]) is principals[4]
+        assert await verifier.verify(tokens[0]) is not principals[0]  # forgotten, decoded again
+        assert (await verifier.verify(tokens[0])).subject == "s0"
