@@ -61,3 +61,18 @@ async def test_document_cache_is_bounded() -> None:
         assert result.errors is None
     assert len(cache.documents) == len(cache.errors) == 3
     assert [k[0] for k in cache.documents] == [f"query Q{i} {{ __typename }}" for i in (7, 8, 9)]
+
+
+async def test_limits_are_kept_by_page_size_not_by_other_variables() -> None:
+    cache = DocumentCache()
+    schema = build_schema(LIMITS, documents=cache)
+    query = (
+        "query($id: ID!, $n: Int!) "
+        "{ organization(id: $id) { members(first: $n) { nodes { name } } } }"
+    )
+    for org_id in ("a", "b", "c"):
+        await schema.execute(query, variable_values={"id": org_id, "n": 5})
+    assert len(cache.limit_errors) == 1
+    await schema.execute(query, variable_values={"id": "a", "n": 7})
+    assert len(cache.limit_errors) == 2
+    assert list(cache.firsts.values()) == [("n",)]

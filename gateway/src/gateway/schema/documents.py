@@ -5,8 +5,9 @@ and validating the same text again made up about an eighth of the gateway's CPU 
 (bench/profile_screens.md). The caches are keyed by the query text (whose hash Python keeps)
 and bounded, so that arbitrary documents sent by other clients cannot make them grow.
 
-The request limits (depth, cost, aliases) depend on the request's variables and run on every
-request, on the cached document; only the schema's own rules are cached.
+The request limits (depth, cost, aliases) depend on the query text and on the values of the
+variables it passes as a list's `first`: their findings are kept by those, so that a query
+asking for another page size is measured again.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from graphql import ASTValidationRule, DocumentNode, GraphQLError, parse, valida
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from gateway.schema.limits import RequestLimitsRule
+from gateway.schema.limits import RequestLimitsRule, first_variables
 
 DEFAULT_MAXSIZE = 512
 
@@ -49,6 +50,8 @@ class DocumentCache:
     def __init__(self, maxsize: int = DEFAULT_MAXSIZE) -> None:
         self.documents = _Lru(maxsize)
         self.errors = _Lru(maxsize)
+        self.firsts = _Lru(maxsize)
+        self.limit_errors = _Lru(maxsize)
 
     def parse(self, query: str, options: dict[str, Any]) -> DocumentNode:
         key = (query, tuple(sorted(options.items())))
@@ -72,9 +75,25 @@ class DocumentCache:
         if errors is None:
             errors = self.errors.remember(key, validate_document(schema, document, fixed))
         result = list(errors)
-        if per_request and not result:
-            result += validate(schema, document, per_request)
+        if result:
+            return result
+        for rule in per_request:
+            result += self._limits(schema, query, document, rule)
         return result
+
+    def _limits(
+        self, schema: Any, query: str, document: DocumentNode, rule: type[RequestLimitsRule]
+    ) -> list[GraphQLError]:
+        """What the limits find: known for a text, its limits and its `first` values."""
+        names = self.firsts.recall(query)
+        if names is None:
+            names = self.firsts.remember(query, first_variables(document))
+        given = tuple(repr(rule.request_variables.get(n)) for n in names)
+        key = (query, rule.request_limits, given)
+        errors = self.limit_errors.recall(key)
+        if errors is None:
+            errors = self.limit_errors.remember(key, validate(schema, document, (rule,)))
+        return list(errors)
 
     def extension(self) -> type[SchemaExtension]:
         """The schema extension using this cache (Strawberry makes one per request)."""

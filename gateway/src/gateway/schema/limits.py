@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from graphql import (
+    ArgumentNode,
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -26,7 +28,9 @@ from graphql import (
     ValidationContext,
     ValidationRule,
     VariableNode,
+    Visitor,
     get_named_type,
+    visit,
 )
 from strawberry.extensions import SchemaExtension
 
@@ -127,13 +131,33 @@ class _Walker:
 
 
 class RequestLimitsRule(ValidationRule):
-    """The base of the per-request limits rules (not cached with the schema's own rules)."""
+    """The base of the per-request limits rules: what they find depends on the query text,
+    the limits, and the values of the variables given as a list's `first` (nothing else)."""
+
+    request_limits: ClassVar[Limits]
+    request_variables: ClassVar[dict[str, Any]]
+
+
+def first_variables(document: DocumentNode) -> tuple[str, ...]:
+    """The variables a document passes as the `first` argument of a field."""
+    names: set[str] = set()
+
+    class Finder(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+            if node.name.value == "first" and isinstance(node.value, VariableNode):
+                names.add(node.value.name.value)
+
+    visit(document, Finder())
+    return tuple(sorted(names))
 
 
 def limits_rule(limits: Limits, variables: dict[str, Any]) -> type[ValidationRule]:
     """A validation rule for one request (its variables decide the `first` of each list)."""
 
     class RequestLimits(RequestLimitsRule):
+        request_limits = limits
+        request_variables = variables
+
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
             walker = _Walker(self.context, variables)
             root = get_named_type(self.context.schema.get_root_type(node.operation))
