@@ -865,3 +865,38 @@ class TestServiceApps:
         assert await subscriber.stored_names() == ["end to end"]
         [delivery] = await deliveries(kit_db)
         assert (delivery.status, delivery.attempts) == ("delivered", 1)
+
+
+class TestRelayLoops:
+    async def test_relay_loops_side_by_side_deliver_each_event_once_in_order(
+        self,
+        kit_db: Database,
+        publisher: EventPublisher,
+        subscriber: Subscriber,
+        make_relay: RelayFactory,
+    ) -> None:
+        subjects = [f"loop-{i}" for i in range(5)]
+        published = [
+            await publish(kit_db, publisher, f"looped-{i}", subject=subjects[i % 5])
+            for i in range(40)
+        ]
+        relay = make_relay(batch_size=3, interval_seconds=0.01, concurrency=3)
+        async with subscriber.serve():
+            relay.start()
+            assert len(relay._tasks) == 3
+            try:
+                # The bound only keeps a broken relay from hanging the suite.
+                for _ in range(600):
+                    pending = await sql_value(
+                        kit_db, "SELECT count(*) FROM outbox_delivery WHERE status = 'pending'"
+                    )
+                    if not pending:
+                        break
+                    await asyncio.sleep(0.05)
+            finally:
+                await relay.stop()
+        assert relay._tasks == []
+        assert Counter(subscriber.inbox.received_ids()) == Counter({e.id: 1 for e in published})
+        for subject in subjects:
+            in_publish_order = [e.id for e in published if e.subject == subject]
+            assert subscriber.inbox.received_ids(subject) == in_publish_order

@@ -51,6 +51,7 @@ def create_service_app(
             db,
             http,
             batch_size=settings.relay_batch_size,
+            concurrency=settings.relay_concurrency,
             interval_seconds=settings.relay_interval_seconds,
             max_backoff_seconds=settings.relay_max_backoff_seconds,
         )

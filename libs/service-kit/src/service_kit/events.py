@@ -440,6 +440,7 @@ class OutboxRelay:
         max_backoff_seconds: float = 300.0,
         base_backoff_seconds: float = 0.5,
         as_service: bool = True,
+        concurrency: int = 1,
     ) -> None:
         self.database = database
         self.http = http
@@ -448,7 +449,11 @@ class OutboxRelay:
         self.max_backoff = max_backoff_seconds
         self.base_backoff = base_backoff_seconds
         self.as_service = as_service
-        self._task: asyncio.Task[None] | None = None
+        # Loops claiming and pushing batches side by side (SKIP LOCKED keeps their batches
+        # apart, and a subject's later event waits for its earlier one whichever loop has
+        # it): a backlog drains on as many cores as its subscribers have.
+        self.concurrency = concurrency
+        self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
 
     def backoff(self, attempts: int) -> timedelta:
@@ -564,13 +569,15 @@ class OutboxRelay:
 
     def start(self) -> None:
         self._stopping.clear()
-        self._task = asyncio.create_task(self.run_forever(), name="outbox-relay")
+        self._tasks = [
+            asyncio.create_task(self.run_forever(), name=f"outbox-relay-{n}")
+            for n in range(self.concurrency)
+        ]
 
     async def stop(self) -> None:
         self._stopping.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
+        tasks, self._tasks = self._tasks, []
+        await asyncio.gather(*tasks)
 
 
 EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]

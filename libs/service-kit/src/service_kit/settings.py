@@ -57,6 +57,8 @@ class KitSettings(BaseSettings):
     relay_enabled: bool = True
     relay_interval_seconds: float = 0.5
     relay_batch_size: int = 200
+    # Rounds of the relay running at once in a process (each claims its own batch).
+    relay_concurrency: int = Field(default=2, ge=1, le=16)
     relay_max_backoff_seconds: float = 300.0
 
     @field_validator("event_subscriptions", mode="before")
