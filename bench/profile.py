@@ -111,6 +111,12 @@ def main() -> None:
     parser.add_argument("--after", help="start recording at the first output line matching this")
     parser.add_argument("--until", help="stop recording at the first output line matching this")
     parser.add_argument("--seconds", type=float, help="stop recording after this long")
+    parser.add_argument(
+        "--repeat",
+        action="store_true",
+        help="record again at every later --after line, until the next --until line (a window "
+        "each, its profiles named after the --after pattern's first group, e.g. the screen)",
+    )
     parser.add_argument("--rate", type=int, default=100, help="samples a second (py-spy)")
     parser.add_argument("--format", choices=("raw", "speedscope", "flamegraph"), default="raw")
     parser.add_argument("--top", type=int, default=15, help="frames to print per profile")
@@ -135,19 +141,23 @@ def main() -> None:
     suffix = {"raw": "txt", "speedscope": "json", "flamegraph": "svg"}[args.format]
     bench = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, bufsize=1)
     recorders: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
+    recording: list[str] = []  # the recorders of the open window
     started_at: float | None = None
     lock = threading.Lock()
 
-    def attach() -> None:
+    def attach(label: str = "") -> None:
         nonlocal started_at
         with lock:
             if started_at is not None:
                 return
             started_at = time.monotonic()
+            tag = f"{label}-" if label else ""
+            found = set()
             for pid in descendants(bench.pid):
                 name = module_of(pid)
-                if name is not None and name in args.app and name not in recorders:
-                    path = args.out / f"{name}-{stamp}.{suffix}"
+                key = f"{tag}{name}"
+                if name is not None and name in args.app and key not in recorders:
+                    path = args.out / f"{key}-{stamp}.{suffix}"
                     spy = subprocess.Popen(
                         [
                             PY_SPY,
@@ -158,17 +168,24 @@ def main() -> None:
                         stdout=subprocess.DEVNULL,
                         stderr=subprocess.PIPE,
                     )
-                    recorders[name] = (spy, path)
-                    print(f"[profile] recording {name} (pid {pid}) into {path}", flush=True)
-            missing = set(args.app) - set(recorders)
+                    recorders[key] = (spy, path)
+                    recording.append(key)
+                    found.add(name)
+                    print(f"[profile] recording {key} (pid {pid}) into {path}", flush=True)
+            missing = set(args.app) - found
             if missing:
                 print(f"[profile] not found below the benchmark: {sorted(missing)}", flush=True)
 
     def detach() -> None:
+        nonlocal started_at
         with lock:
-            for spy, _ in recorders.values():
+            for key in recording:
+                spy, _ = recorders[key]
                 if spy.poll() is None:
                     spy.send_signal(signal.SIGINT)  # py-spy writes its profile on SIGINT
+            recording.clear()
+            if args.repeat:
+                started_at = None
 
     def timer() -> None:
         while bench.poll() is None:
@@ -195,8 +212,9 @@ def main() -> None:
     assert bench.stdout is not None
     for line in bench.stdout:
         sys.stdout.write(line)
-        if after is not None and started_at is None and after.search(line):
-            attach()
+        matched = after.search(line) if after is not None and started_at is None else None
+        if matched:
+            attach(matched.group(1) if args.repeat and matched.groups() else "")
         if until is not None and started_at is not None and until.search(line):
             detach()
     code = bench.wait()

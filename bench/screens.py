@@ -586,6 +586,9 @@ class Screen:
     same: Callable[[View, View], bool] = field(default=operator.eq)
     # Each request changes the data (a new ballot): timed once, never repeated for warm-up.
     writes: bool = False
+    # The share of the size's requests this screen is timed with: a screen that takes the
+    # stack a good part of a second (the coverage dashboard at city) is timed less often.
+    share: float = 1.0
 
 
 SCREENS: dict[str, Screen] = {
@@ -599,6 +602,7 @@ SCREENS: dict[str, Screen] = {
             coverage_view,
             coverage_gateway,
             coverage_rest,
+            share=0.4,
         ),
         Screen(
             "ballot",

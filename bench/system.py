@@ -112,10 +112,17 @@ CLIENTS = 50
 REQUESTS = {
     "tiny": (50, 20, 5),
     "small": (200, 50, 10),
-    "city": (500, 100, 10),
-    "province": (500, 100, 10),
+    "city": (250, 50, 10),
+    "province": (250, 50, 10),
 }
 SEED = 20180101
+
+
+def requests_for(size: str, screen: Screen) -> tuple[int, int, int]:
+    """(at 50 clients, at one client, warm-up) requests of `screen` at `size`."""
+    concurrent, single, warmup = REQUESTS[size]
+    share = screen.share
+    return max(CLIENTS, round(concurrent * share)), max(10, round(single * share)), warmup
 
 
 def ballot_pairs_needed(size: str) -> int:
@@ -1298,7 +1305,7 @@ async def run(size: str, screen_names: list[str], use_peer: bool) -> None:
                             if label == "peer":
                                 rss_of = peer_rss
                             outcome = await measure_target(
-                                label, target, ctx, REQUESTS[size], rss_of
+                                label, target, ctx, requests_for(size, screen), rss_of
                             )
                             outcomes.append(outcome)
                             p50, _, _ = summary(outcome.concurrent)
@@ -1323,9 +1330,16 @@ async def run(size: str, screen_names: list[str], use_peer: bool) -> None:
             "size": size,
             "screens": screen_names,
             "clients": CLIENTS,
-            "requests": dict(
-                zip(("at_50_clients", "at_1_client", "warmup"), REQUESTS[size], strict=True)
-            ),
+            "requests": {
+                name: dict(
+                    zip(
+                        ("at_50_clients", "at_1_client", "warmup"),
+                        requests_for(size, SCREENS[name]),
+                        strict=True,
+                    )
+                )
+                for name in screen_names
+            },
             "data": {
                 **loader.counts,
                 "work_targets_generated": len(city.target_codes),
