@@ -57,8 +57,10 @@ class KitSettings(BaseSettings):
     relay_enabled: bool = True
     relay_interval_seconds: float = 0.5
     relay_batch_size: int = 200
-    # Rounds of the relay running at once in a process (each claims its own batch).
-    relay_concurrency: int = Field(default=2, ge=1, le=16)
+    # Rounds of the relay running at once in a process (each claims its own batch). One by
+    # default: two side by side made a subscriber's batches wait for each other's row locks
+    # (and undo one another on deadlocks) more than they gained at a city's load.
+    relay_concurrency: int = Field(default=1, ge=1, le=16)
     relay_max_backoff_seconds: float = 300.0
 
     @field_validator("event_subscriptions", mode="before")
