@@ -58,8 +58,8 @@ class KitSettings(BaseSettings):
     relay_interval_seconds: float = 0.5
     relay_batch_size: int = 200
     # Rounds of the relay running at once in a process (each claims its own batch). One by
-    # default: two side by side made a subscriber's batches wait for each other's row locks
-    # (and undo one another on deadlocks) more than they gained at a city's load.
+    # default: with two, the small city's backlog took 59 s and 115 CPU s to deliver instead
+    # of 36 s and 38 CPU s (bench/system.py); why is not yet known.
     relay_concurrency: int = Field(default=1, ge=1, le=16)
     relay_max_backoff_seconds: float = 300.0
 
