@@ -65,10 +65,11 @@ class HttpClient:
     ) -> None:
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 2.0)),
-            # Every connection the pool may open is kept alive: with fewer, a busy gateway
-            # (eleven upstream calls a screen, fifty screens at once) closed and reopened
-            # TCP connections on every burst.
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=200),
+            # At most 50 kept alive: httpcore looks at every pooled connection (a poll of its
+            # socket for each idle one) to place each request, so a pool of 200 kept alive
+            # cost the gateway a quarter of its CPU under the home screen's load, far more
+            # than reopening connections on a burst (bench/profile_screens.md).
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
             transport=transport,
         )
         self.read_retries = read_retries
