@@ -40,13 +40,14 @@ def create_app(given: GatewaySettings | None = None, *, configure_logs: bool = T
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if configure_logs:
             configure_logging(settings.service_name, settings.log_level, settings.log_json)
-        http = HttpClient.from_settings(settings)
-        app.state.http = http
+        # A connection pool per service: httpcore looks over every connection of a pool to
+        # place each request, so four small pools cost less than one large one.
+        clients = {key: HttpClient.from_settings(settings) for key in SERVICES}
         app.state.services = {
             key: ServiceClient(
                 name,
                 getattr(settings, f"{key}_service_url"),
-                http,
+                clients[key],
                 timeout=settings.service_timeout(key),
                 breaker=CircuitBreaker(
                     settings.circuit_breaker_failures, settings.circuit_breaker_cooldown_seconds
@@ -60,7 +61,8 @@ def create_app(given: GatewaySettings | None = None, *, configure_logs: bool = T
         try:
             yield
         finally:
-            await http.aclose()
+            for client in clients.values():
+                await client.aclose()
 
     app = FastAPI(title="party-building gateway", lifespan=lifespan, responses=ERROR_RESPONSES)
     app.state.settings = settings
