@@ -214,7 +214,7 @@ def main() -> None:
         sys.stdout.write(line)
         matched = after.search(line) if after is not None and started_at is None else None
         if matched:
-            attach(matched.group(1) if args.repeat and matched.groups() else "")
+            attach(next((g for g in matched.groups() if g), "") if args.repeat else "")
         if until is not None and started_at is not None and until.search(line):
             detach()
     code = bench.wait()
