@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import httpx
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
-from service_kit.db import NAMING_CONVENTION, Database, async_url
+from service_kit.db import NAMING_CONVENTION, Database, async_url, lock_keys
 
 from .kitapp import KitProbe, sql_rows, sql_value
 
@@ -95,3 +96,40 @@ class TestDatabase:
         assert table.metadata.naming_convention == NAMING_CONVENTION
         ddl = str(CreateTable(table).compile(dialect=postgresql.dialect()))
         assert "CONSTRAINT pk_kit_probe PRIMARY KEY (id)" in ddl
+
+
+class TestLockKeys:
+    async def test_locked_keys_make_another_transaction_wait_until_commit(
+        self, kit_db: Database
+    ) -> None:
+        order: list[str] = []
+
+        async def second() -> None:
+            async with kit_db.sessionmaker() as session, session.begin():
+                await lock_keys(session, 4242, ["b"])
+                order.append("second locked b")
+
+        async with kit_db.sessionmaker() as first, first.begin():
+            await lock_keys(first, 4242, ["c", "b", "a", "b"])
+            waiting = asyncio.create_task(second())
+            for _ in range(200):  # until the second transaction waits for the lock
+                if await sql_value(kit_db, "SELECT count(*) FROM pg_locks WHERE NOT granted"):
+                    break
+                await asyncio.sleep(0.01)
+            assert (
+                await sql_value(
+                    kit_db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                )
+                == 3
+            )
+            order.append("first commits")
+        await waiting
+        assert order == ["first commits", "second locked b"]
+
+    async def test_no_keys_lock_nothing(self, kit_db: Database) -> None:
+        async with kit_db.sessionmaker() as session, session.begin():
+            await lock_keys(session, 4242, [])
+            assert (
+                await sql_value(kit_db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+                == 0
+            )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -68,3 +69,20 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
+
+
+async def lock_keys(session: AsyncSession, space: int, keys: Iterable[str]) -> None:
+    """Transaction-level advisory locks on `keys` (hashed) in the key space `space`, taken in
+    sorted order and in one statement however many: until commit, other transactions locking
+    any of them wait; two such transactions cannot deadlock on each other's keys."""
+    ordered = sorted(set(keys))
+    if not ordered:
+        return
+    connection = await session.connection()
+    await connection.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(:space, hashtext(k)) "
+            "FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS t(k, n) ORDER BY n"
+        ),
+        {"space": space, "keys": ordered},
+    )

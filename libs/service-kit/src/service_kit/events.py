@@ -41,7 +41,7 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service_kit.auth import require_scope
-from service_kit.db import Database, SessionDep
+from service_kit.db import Database, SessionDep, lock_keys
 from service_kit.errors import AppError
 from service_kit.http import HttpClient
 
@@ -333,14 +333,7 @@ async def _publish_many(
         for event in events
     ]
     connection = await session.connection()
-    subjects = sorted({e.subject for e in envelopes})
-    await connection.execute(
-        text(
-            "SELECT pg_advisory_xact_lock(:space, hashtext(s)) "
-            "FROM unnest(CAST(:subjects AS text[])) AS s ORDER BY s"
-        ),
-        {"space": SUBJECT_LOCK_SPACE, "subjects": subjects},
-    )
+    await lock_keys(session, SUBJECT_LOCK_SPACE, (e.subject for e in envelopes))
     # Numbers drawn in one go and handed out in the order given: the subject's order.
     seqs = sorted(
         (

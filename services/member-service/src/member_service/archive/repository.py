@@ -6,12 +6,12 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from member_service.archive.models import ArchiveEntry
+from service_kit.db import lock_keys
 from service_kit.pagination import KeysetPage, PageParams, keyset_page
 
 # Key space of the transaction locks that make appenders to one member's chain take turns.
@@ -21,17 +21,7 @@ CHAIN_LOCK_SPACE = 72635403
 async def lock_chains(session: AsyncSession, member_ids: Sequence[uuid.UUID]) -> None:
     """Until commit, other appenders to these members' chains wait (locks taken in id order,
     in one statement however many members)."""
-    ordered = [str(m) for m in sorted(set(member_ids))]
-    if not ordered:
-        return
-    connection = await session.connection()
-    await connection.execute(
-        text(
-            "SELECT pg_advisory_xact_lock(:space, hashtext(m)) "
-            "FROM unnest(CAST(:ids AS text[])) WITH ORDINALITY AS t(m, n) ORDER BY n"
-        ),
-        {"space": CHAIN_LOCK_SPACE, "ids": ordered},
-    )
+    await lock_keys(session, CHAIN_LOCK_SPACE, (str(m) for m in member_ids))
 
 
 async def head(session: AsyncSession, member_id: uuid.UUID) -> tuple[int, bytes] | None:

@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Uuid, and_, column, func, text, values
+from sqlalchemy import Date, Uuid, and_, column, func, values
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from member_service.members.models import MemberVersion
 from member_service.secretaries.models import SecretaryTerm
 from member_service.temporal import overlaps, valid_on
+from service_kit.db import lock_keys
 from service_kit.pagination import KeysetPage, PageParams, keyset_page
 
 # Key space of the transaction locks that make writers of one organization's terms take turns.
@@ -30,17 +31,7 @@ async def lock_organization(session: AsyncSession, organization_id: uuid.UUID) -
 
 async def lock_organizations(session: AsyncSession, organization_ids: Sequence[uuid.UUID]) -> None:
     """lock_organization for many, in id order and one statement."""
-    ordered = [str(o) for o in sorted(set(organization_ids))]
-    if not ordered:
-        return
-    connection = await session.connection()
-    await connection.execute(
-        text(
-            "SELECT pg_advisory_xact_lock(:space, hashtext(o)) "
-            "FROM unnest(CAST(:ids AS text[])) WITH ORDINALITY AS t(o, n) ORDER BY n"
-        ),
-        {"space": ORGANIZATION_LOCK_SPACE, "ids": ordered},
-    )
+    await lock_keys(session, ORGANIZATION_LOCK_SPACE, (str(o) for o in organization_ids))
 
 
 async def stages_at(
