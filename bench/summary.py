@@ -46,7 +46,7 @@ def _number(value: Any, digits: int = 1) -> str:
 def table(reports: list[dict[str, Any]]) -> list[str]:
     header = (
         f"{'benchmark':<16} {'scenario':<46} {'size':<8} {'per s':>9} {'p50 ms':>9} "
-        f"{'p95 ms':>9} {'RSS MB':>7}  {'compared with':<30} {'its p50':>9} {'ratio':>7}"
+        f"{'p95 ms':>9} {'RSS MB':>7}  {'compared with':<36} {'its p50':>9} {'ratio':>7}"
     )
     lines = [header, "-" * len(header)]
     for data in reports:
@@ -56,7 +56,7 @@ def table(reports: list[dict[str, Any]]) -> list[str]:
                 f"{m.get('size') or data.get('size') or '-'!s:<8} "
                 f"{_number(m.get('throughput_per_s')):>9} {_number(m.get('p50_ms')):>9} "
                 f"{_number(m.get('p95_ms')):>9} {_number(m.get('peak_rss_mb'), 0):>7}  "
-                f"{(m.get('compared_with') or '-')[:30]:<30} "
+                f"{(m.get('compared_with') or '-')[:36]:<36} "
                 f"{_number(m.get('comparison_p50_ms')):>9} {_number(m.get('ratio'), 2):>7}"
             )
     return lines
