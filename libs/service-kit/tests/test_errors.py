@@ -6,6 +6,9 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
+
+from service_kit.errors import NotFound, Unprocessable, naming_item
 
 from .kitapp import SECRET_TEXT
 
@@ -130,3 +133,22 @@ class TestUnexpectedErrors:
         response = await probe.get("/boom", headers={"X-Request-ID": "boom-1"})
         assert response.status_code == 500
         assert response.headers.get("x-request-id") == "boom-1"
+
+
+class TestNamingItem:
+    def test_an_error_of_a_bulk_item_names_the_item_and_keeps_its_details(self) -> None:
+        with pytest.raises(Unprocessable) as caught, naming_item(3):
+            raise Unprocessable("bad", details={"field": "name"})
+        assert caught.value.details == {"field": "name", "item": 3}
+        with pytest.raises(NotFound) as missing, naming_item(0):
+            raise NotFound()
+        assert missing.value.details == {"item": 0}
+
+    def test_an_error_of_a_single_write_is_left_as_it_is(self) -> None:
+        with pytest.raises(Unprocessable) as caught, naming_item(None):
+            raise Unprocessable("bad", details={"field": "name"})
+        assert caught.value.details == {"field": "name"}
+
+    def test_other_exceptions_pass_through_unchanged(self) -> None:
+        with pytest.raises(KeyError), naming_item(1):
+            raise KeyError("x")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -92,6 +93,20 @@ class ServiceUnavailable(AppError):
     status_code = 503
     code = "unavailable"
     message = "The service cannot answer right now."
+
+
+@contextlib.contextmanager
+def naming_item(index: int | None) -> Iterator[None]:
+    """An AppError raised inside is about the item `index` of a bulk request: its details say
+    so (`"item": index`), so that the caller knows which record to fix. None: a single write,
+    whose errors are left as they are."""
+    try:
+        yield
+    except AppError as exc:
+        if index is not None:
+            given = exc.details if isinstance(exc.details, dict) else {}
+            exc.details = {**given, "item": index}
+        raise
 
 
 def error_json(

@@ -61,7 +61,7 @@ from member_service.references.client import OrgServiceClient
 from member_service.temporal import past_or_today, today
 from service_kit.audit import record_audit
 from service_kit.auth import Principal
-from service_kit.errors import Conflict, Forbidden, NotFound, Unprocessable
+from service_kit.errors import Conflict, Forbidden, NotFound, Unprocessable, naming_item
 from service_kit.events import EventPublisher, NewEvent
 from service_kit.pagination import Page, PageParams, encode_cursor
 from service_kit.policy import value_on
@@ -521,11 +521,8 @@ async def create_many(
     """Several members at once: all of them, or (on the first refusal) none."""
     prepared = []
     for index, item in enumerate(items):
-        try:
+        with naming_item(index):
             prepared.append(_prepare(item, cipher, principal)[0])
-        except Unprocessable as exc:
-            exc.details = {**(exc.details or {}), "item": index}
-            raise
     await _check_references(session, org, principal, items)
     await _check_new(session, prepared)
     await _write_new(session, principal, publisher, cipher, prepared)

@@ -41,7 +41,7 @@ from member_service.secretaries.schemas import (
 from member_service.temporal import past_or_today, today
 from service_kit.audit import AuditEntry, record_audits
 from service_kit.auth import Principal
-from service_kit.errors import AppError, Conflict, Forbidden, NotFound, Unprocessable
+from service_kit.errors import Conflict, Forbidden, NotFound, Unprocessable, naming_item
 from service_kit.events import EventPublisher, NewEvent
 from service_kit.pagination import Page, PageParams
 
@@ -299,12 +299,8 @@ async def _start_many(
     known = await _know(session, principal, org, items)
     terms: list[SecretaryTerm] = []
     for index, item in enumerate(items):
-        try:
+        with naming_item(index if name_items else None):
             term = _admit(item, known)
-        except AppError as exc:
-            if name_items:
-                exc.details = {**(exc.details or {}), "item": index}
-            raise
         known.terms.setdefault(term.organization_id, []).append(term)
         known.items_of[term.id] = index
         terms.append(term)

@@ -66,7 +66,7 @@ from org_service.places import repository as region_repository
 from org_service.temporal import today
 from service_kit.audit import AuditEntry, record_audit, record_audits
 from service_kit.auth import Principal
-from service_kit.errors import AppError, Conflict, Forbidden, NotFound, Unprocessable
+from service_kit.errors import Conflict, Forbidden, NotFound, Unprocessable, naming_item
 from service_kit.events import EventPublisher, NewEvent
 from service_kit.pagination import KeysetPage, Page, PageParams
 
@@ -820,11 +820,8 @@ async def create_many(
     refs = await _Founding.read(session, principal, items)
     founded = []
     for index, data in enumerate(items):
-        try:
+        with naming_item(index):
             founded.append(_found(refs, data))
-        except AppError as exc:
-            exc.details = {**(exc.details if isinstance(exc.details, dict) else {}), "item": index}
-            raise
     await _write_founded(session, principal, publisher, founded)
     return OrganizationsCreated(ids=[f.org.id for f in founded])
 
