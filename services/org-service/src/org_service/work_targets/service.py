@@ -56,7 +56,7 @@ from org_service.work_targets.schemas import (
 )
 from service_kit.audit import AuditEntry, record_audit, record_audits
 from service_kit.auth import Principal
-from service_kit.errors import AppError, Conflict, NotFound, Unprocessable
+from service_kit.errors import Conflict, NotFound, Unprocessable, naming_item
 from service_kit.events import EventPublisher, NewEvent
 
 COVERAGE_CHANGED = "org.work_target.coverage_changed"
@@ -452,37 +452,8 @@ async def start_coverage(
     data: CoverageStart,
 ) -> WorkTargetCoverage:
     """Start a coverage link; with `replace`, end the open one on the same day first."""
-    target = await get(session=session, principal=principal, target_id=target_id, for_update=True)
-    if not await may_write_in_region(session, principal, target.region_id):
-        raise place_service.OutsideYourRegion(details={"region_id": str(target.region_id)})
-    org = await _covering_organization(session, principal, data.organization_id)
-    check_mode(data.mode, org)
-    _check_within_registration(target, data.valid_from, "valid_from")
-    await check_organization_active_on(session, org, data.valid_from, "valid_from")
-    open_link = _link_to_replace(await repository.links_of(session, target.id), data)
-    if open_link is not None:
-        open_link.valid_to = data.valid_from
-        session.add(open_link)
-        await session.flush()  # the open-link unique index sees the old link ended first
-    link = WorkTargetCoverage(
-        work_target_id=target.id,
-        organization_id=org.id,
-        mode=data.mode.value,
-        valid_from=data.valid_from,
-    )
-    session.add(link)
-    await session.flush()
-    await record_audit(
-        session,
-        principal=principal,
-        action=COVERAGE_START,
-        entity_type="work_target",
-        entity_id=target.id,
-        before=link_public(open_link).model_dump(mode="json") if open_link else None,
-        after=link_public(link).model_dump(mode="json"),
-    )
-    change = "replaced" if open_link is not None else "started"
-    await publish_coverage_change(publisher, session, target, change, link=link, previous=open_link)
+    item = CoverageStartItem.model_validate({**data.model_dump(), "work_target_id": target_id})
+    [link] = await _start_coverages(session, principal, publisher, [item], name_items=False)
     return link
 
 
@@ -533,11 +504,24 @@ async def start_coverages(
 ) -> CoverageLinksStarted:
     """Several coverage links at once, in order, each under the rules of start_coverage
     (also against the links of earlier items): all of them, or (on the first refusal, whose
-    details name the item) none.
+    details name the item) none."""
+    links = await _start_coverages(session, principal, publisher, items, name_items=True)
+    return CoverageLinksStarted(ids=[link.id for link in links])
+
+
+async def _start_coverages(
+    session: AsyncSession,
+    principal: Principal,
+    publisher: EventPublisher,
+    items: Sequence[CoverageStartItem],
+    *,
+    name_items: bool,
+) -> list[WorkTargetCoverage]:
+    """The links `items` start, in order, under start_coverage's rules.
 
     Targets, organizations, links and versions are read in a few queries for the whole
-    request; the links are written in one flush, their audit records and events in a
-    statement each.
+    request; the links are written in one flush (ending a replaced link is written before
+    the new one is inserted), their audit records and events in a statement each.
     """
     target_ids = sorted({i.work_target_id for i in items})
     visible = await visible_work_targets(session, principal)
@@ -559,7 +543,7 @@ async def start_coverages(
     last_item_of = {item.work_target_id: index for index, item in enumerate(items)}
     started: list[_Started] = []
     for index, item in enumerate(items):
-        try:
+        with naming_item(index if name_items else None):
             target = targets.get(item.work_target_id)
             if target is None:
                 raise WorkTargetNotFound(details={"id": str(item.work_target_id)})
@@ -574,9 +558,6 @@ async def start_coverages(
                 org, versions.get((org.id, item.valid_from)), item.valid_from, "valid_from"
             )
             open_link = _link_to_replace(links[target.id], item)
-        except AppError as exc:
-            exc.details = {**(exc.details if isinstance(exc.details, dict) else {}), "item": index}
-            raise
         before = None
         if open_link is not None:
             before = link_public(open_link).model_dump(mode="json")
@@ -631,7 +612,7 @@ async def start_coverages(
             for s in started
         ],
     )
-    return CoverageLinksStarted(ids=[s.link.id for s in started])
+    return [s.link for s in started]
 
 
 async def end_coverage(
