@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Date, Uuid, and_, column, func, values
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -111,6 +111,27 @@ async def stages_on(
         )
     )
     return {member_id: stage for member_id, stage in rows.all()}
+
+
+async def stages_at(
+    session: AsyncSession, pairs: Sequence[tuple[uuid.UUID, date]]
+) -> dict[tuple[uuid.UUID, date], str]:
+    """(member id, day) → the member's stage on that day (pairs without a version left out)."""
+    wanted = sorted(set(pairs))
+    if not wanted:
+        return {}
+    asked = values(column("member_id", Uuid), column("day", Date), name="asked").data(wanted)
+    day: Any = asked.c.day  # valid_on against each pair's day
+    rows = await session.exec(
+        select(asked.c.member_id, asked.c.day, MemberVersion.stage).join(
+            MemberVersion,
+            and_(
+                col(MemberVersion.member_id) == asked.c.member_id,
+                valid_on(MemberVersion.valid_from, MemberVersion.valid_to, day),
+            ),
+        )
+    )
+    return {(member_id, on): stage for member_id, on, stage in rows.all()}
 
 
 async def counts_on(

@@ -7,13 +7,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Uuid, and_, column, func, values
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from member_service.members.models import MemberVersion
 from member_service.secretaries.models import SecretaryTerm
-from member_service.temporal import overlaps, valid_on
+from member_service.temporal import overlaps
 from service_kit.db import lock_keys
 from service_kit.pagination import KeysetPage, PageParams, keyset_page
 
@@ -22,37 +20,12 @@ ORGANIZATION_LOCK_SPACE = 72635404
 
 
 async def lock_organization(session: AsyncSession, organization_id: uuid.UUID) -> None:
-    await session.exec(
-        select(
-            func.pg_advisory_xact_lock(ORGANIZATION_LOCK_SPACE, func.hashtext(str(organization_id)))
-        )
-    )
+    await lock_organizations(session, [organization_id])
 
 
 async def lock_organizations(session: AsyncSession, organization_ids: Sequence[uuid.UUID]) -> None:
     """lock_organization for many, in id order and one statement."""
     await lock_keys(session, ORGANIZATION_LOCK_SPACE, (str(o) for o in organization_ids))
-
-
-async def stages_at(
-    session: AsyncSession, pairs: Sequence[tuple[uuid.UUID, date]]
-) -> dict[tuple[uuid.UUID, date], str]:
-    """(member id, day) → the member's stage on that day (pairs without a version left out)."""
-    wanted = sorted(set(pairs))
-    if not wanted:
-        return {}
-    asked = values(column("member_id", Uuid), column("day", Date), name="asked").data(wanted)
-    day: Any = asked.c.day  # valid_on against each pair's day
-    rows = await session.exec(
-        select(asked.c.member_id, asked.c.day, MemberVersion.stage).join(
-            MemberVersion,
-            and_(
-                col(MemberVersion.member_id) == asked.c.member_id,
-                valid_on(MemberVersion.valid_from, MemberVersion.valid_to, day),
-            ),
-        )
-    )
-    return {(member_id, on): stage for member_id, on, stage in rows.all()}
 
 
 async def overlapping_any(

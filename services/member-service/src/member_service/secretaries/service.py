@@ -276,7 +276,7 @@ async def _know(
     ]
     in_reach = await reached(session, principal, active, writing=True)
     days = [(m.id, i.term_start or today()) for i, m, _ in named]
-    stages = await repository.stages_at(session, days)
+    stages = await member_repository.stages_at(session, days)
     known = _Known(members=found, organizations=organizations, reached=in_reach, stages=stages)
     writable = sorted(in_reach)
     if writable and days:
