@@ -132,6 +132,8 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
 
 
 def _python_type(column: ColumnElement[Any]) -> type | None:
+    """The Python type of a column's values, or None when SQLAlchemy knows none (its generic
+    types raise NotImplementedError): such values are not checked."""
     try:
         python_type: type = column.type.python_type
     except (AttributeError, NotImplementedError):
