@@ -77,7 +77,7 @@ from devstack.seed import load_demo, load_demo_members, service_token
 from devstack.stack import Stack, default_apps
 from member_service.members.id_numbers import check_character as id_check
 from org_service.work_targets.credit_code import check_character as credit_check
-from service_kit.pgcluster import LocalCluster, free_port, port_in_use
+from service_kit.pgcluster import LocalCluster, free_ports
 from service_kit.tokens import SigningKey, mint_token
 
 T = TypeVar("T")
@@ -1190,14 +1190,6 @@ def load_peer() -> tuple[Any, Callable[[], float | None]]:
 # -- the run ----------------------------------------------------------------------------------
 
 
-def free_base_port() -> int:
-    for _ in range(50):
-        base = free_port()
-        if base + 4 < 65535 and not any(port_in_use(base + i) for i in range(5)):
-            return base
-    raise RuntimeError("no five consecutive free ports")
-
-
 async def start_stack(pg: LocalCluster, data_dir: Path, env: dict[str, str]) -> Stack:
     """The five processes on five free ports; again on others when a port was taken
     meanwhile (the machine is shared)."""
@@ -1205,7 +1197,7 @@ async def start_stack(pg: LocalCluster, data_dir: Path, env: dict[str, str]) -> 
         stack = Stack(
             server_url=pg.url(),
             data_dir=data_dir,
-            apps=default_apps(free_base_port()),
+            apps=default_apps(free_ports(5)),
             extra_env=env,
         )
         if attempt == 0:

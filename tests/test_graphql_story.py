@@ -16,7 +16,7 @@ import pytest
 import demo_data
 from devstack.seed import load_demo, service_token
 from devstack.stack import Stack, default_apps
-from service_kit.pgcluster import free_port, port_in_use
+from service_kit.pgcluster import free_ports
 
 pytestmark = pytest.mark.system
 
@@ -28,14 +28,6 @@ def id_number(birth: str, sequence: int) -> str:
     first17 = f"220102{birth}{sequence:03d}"
     total = sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True))
     return first17 + "10X98765432"[total % 11]
-
-
-def _free_base_port() -> int:
-    for _ in range(50):
-        base = free_port()
-        if base + 4 < 65535 and not any(port_in_use(base + i) for i in range(5)):
-            return base
-    raise RuntimeError("no five consecutive free ports")
 
 
 class Client:
@@ -74,7 +66,7 @@ async def gateway(
     running = Stack(
         server_url=pg_server_url,
         data_dir=tmp_path_factory.mktemp("story"),
-        apps=default_apps(_free_base_port()),
+        apps=default_apps(free_ports(5)),
         database_prefix="story_",
         extra_env={"PYTHONUNBUFFERED": "1"},
     )

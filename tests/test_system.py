@@ -20,18 +20,9 @@ import pytest
 import demo_data
 from devstack.seed import load_demo, service_token
 from devstack.stack import Stack, default_apps
-from service_kit.pgcluster import free_port, port_in_use
+from service_kit.pgcluster import free_port, free_ports, port_in_use
 
 pytestmark = pytest.mark.system
-
-
-def _free_base_port() -> int:
-    """A port p such that p … p+4 are all free."""
-    for _ in range(50):
-        base = free_port()
-        if base + 4 < 65535 and not any(port_in_use(base + i) for i in range(5)):
-            return base
-    raise RuntimeError("no five consecutive free ports")
 
 
 async def _token(gateway: str, username: str) -> str:
@@ -63,7 +54,7 @@ async def stack(
     running = Stack(
         server_url=pg_server_url,
         data_dir=tmp_path_factory.mktemp("stack"),
-        apps=default_apps(_free_base_port()),
+        apps=default_apps(free_ports(5)),
         database_prefix="system_",
         extra_env={"PYTHONUNBUFFERED": "1"},
     )
@@ -139,7 +130,7 @@ def test_make_run_command_starts_everything_and_ctrl_c_stops_it() -> None:
     # user who must be able to reach the directory.
     tmp_path = Path(tempfile.mkdtemp(prefix="pb-devstack-"))
     tmp_path.chmod(0o755)
-    base = _free_base_port()
+    base = free_ports(5)
     pg_port = free_port()
     env = {**os.environ, "PGPORT": str(pg_port), "PYTHONUNBUFFERED": "1"}
     env.pop("DATABASE_URL", None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import socket
 import tempfile
@@ -20,6 +21,7 @@ from service_kit.pgcluster import (
     ensure_database,
     find_bindir,
     free_port,
+    free_ports,
 )
 
 
@@ -117,3 +119,29 @@ class TestLocalCluster:
         finally:
             await asyncio.to_thread(cluster.stop)
         assert not cluster.running()
+
+
+class TestFreePorts:
+    """Ports for servers a test starts: free, consecutive, never from the ephemeral range."""
+
+    def test_a_block_of_ports_lies_outside_the_ephemeral_range_and_can_be_bound(self) -> None:
+        low, high = (
+            int(v) for v in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        )
+        for _ in range(20):
+            base = free_ports(5)
+            assert all(not low <= base + i <= high for i in range(5))
+            with contextlib.ExitStack() as held:
+                for i in range(5):
+                    sock = held.enter_context(socket.socket())
+                    sock.bind(("127.0.0.1", base + i))
+
+    def test_a_port_someone_listens_on_is_never_chosen(self) -> None:
+        with socket.socket() as listener:
+            port = free_port()
+            listener.bind(("127.0.0.1", port))
+            listener.listen()
+            with pytest.raises(RuntimeError, match="no 1 consecutive free ports"):
+                free_ports(1, between=(port, port + 1))
+            with pytest.raises(RuntimeError, match="no 3 consecutive free ports"):
+                free_ports(3, between=(port - 2, port - 1))

@@ -12,6 +12,7 @@ import contextlib
 import glob
 import os
 import pwd
+import random
 import shutil
 import socket
 import subprocess
@@ -63,10 +64,55 @@ def find_bindir() -> Path:
     return bindir
 
 
-def free_port() -> int:
+# Below this, well-known services (PostgreSQL 5432, Redis 6379, RabbitMQ, NATS …) listen.
+_LOWEST_PORT = 15000
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    """The ports the kernel hands to outgoing connections."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def _can_bind(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_ports(count: int = 1, *, between: tuple[int, int] | None = None) -> int:
+    """The first of `count` consecutive ports that nobody holds.
+
+    They lie outside the kernel's ephemeral range: a port taken from that range can be
+    given to an outgoing connection (a client of PostgreSQL, of another service) between
+    the moment it is chosen and the moment a server binds it, and the server then fails
+    to start. Chosen at random, so that concurrent test sessions rarely pick the same.
+    `between` narrows the first port to [first, last).
+    """
+    low, high = _ephemeral_range()
+    if between is not None:
+        first, last = between
+    elif low - count > _LOWEST_PORT + 1000:
+        first, last = _LOWEST_PORT, low - count
+    else:
+        first, last = high + 1, 65535 - count
+    chooser = random.SystemRandom()
+    for _ in range(200):
+        base = chooser.randrange(first, last)
+        if all(_can_bind(base + i) and not port_in_use(base + i) for i in range(count)):
+            return base
+    raise RuntimeError(f"no {count} consecutive free ports between {first} and {last + count}")
+
+
+def free_port() -> int:
+    """One port nobody holds, outside the ephemeral range (see free_ports)."""
+    return free_ports(1)
 
 
 def port_in_use(port: int) -> bool:

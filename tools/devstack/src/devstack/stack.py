@@ -73,6 +73,15 @@ def event_subscriptions(urls: dict[str, str]) -> dict[str, dict[str, list[str]]]
     }
 
 
+def _tail(path: Path, lines: int = 20) -> str:
+    """The last lines of a log, for an error message that says why without opening it."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(text.splitlines()[-lines:])
+
+
 @dataclass
 class Stack:
     """The running system: one process per app, logs under `log_dir`."""
@@ -166,9 +175,10 @@ class Stack:
                 while True:
                     process = self.processes[app.name]
                     if process.poll() is not None:
+                        log = self.data_dir / "logs" / f"{app.name}.log"
                         raise RuntimeError(
-                            f"{app.name} exited with {process.returncode}; see "
-                            f"{self.data_dir / 'logs' / (app.name + '.log')}"
+                            f"{app.name} exited with {process.returncode}; see {log}; "
+                            f"it ends with:\n{_tail(log)}"
                         )
                     try:
                         response = await client.get(f"http://127.0.0.1:{app.port}{path}")
