@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,8 +21,10 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import String, func, literal, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service_kit.db import Database
+from service_kit.errors import Unprocessable
 from service_kit.events import (
     EVENTS_SCOPE,
     MAX_EVENT_BATCH,
@@ -40,6 +42,7 @@ from service_kit.testing import TestIssuer, serve_app
 from .kitapp import (
     PROBE_CREATED,
     SERVICE_NAME,
+    KitProbe,
     ProbeInbox,
     TokenEndpoint,
     kit_settings,
@@ -695,6 +698,75 @@ class TestBatchDelivery:
         assert (empty.status_code, over.status_code) == (422, 422)
         assert over.json()["error"]["code"] == "validation_error"
         assert await subscriber.stored_names() == []
+
+
+BATCHED = "kit.probe.batched"
+
+
+class TestBatchHandlers:
+    """Inbox.on_many: neighbouring events of one type reach their handler together."""
+
+    @staticmethod
+    def register(subscriber: Subscriber) -> list[list[str]]:
+        """A batch handler on the subscriber; the names of each call's events."""
+        calls: list[list[str]] = []
+
+        @subscriber.inbox.on_many(BATCHED)
+        async def store(session: AsyncSession, envelopes: Sequence[EventEnvelope]) -> None:
+            names = [str(e.data["name"]) for e in envelopes]
+            calls.append(names)
+            if any(n.startswith("refused") for n in names):
+                raise Unprocessable("A refused probe.", code="refused_probe")
+            session.add_all(
+                KitProbe(id=uuid.UUID(str(e.data["id"])), name=str(e.data["name"]))
+                for e in envelopes
+            )
+
+        return calls
+
+    async def test_neighbouring_events_of_the_type_go_to_the_handler_in_one_call(
+        self, subscriber: Subscriber, test_issuer: TestIssuer
+    ) -> None:
+        calls = self.register(subscriber)
+        b1, b2, b3 = (TestInbox.envelope(f"b{i}", event_type=BATCHED) for i in (1, 2, 3))
+        single = TestInbox.envelope("single")
+        events = [b1, b2, single, b3, b1]
+        headers = service_headers(test_issuer)
+        async with subscriber.serve() as url, httpx.AsyncClient(base_url=url) as client:
+            response = await client.post("/events/batch", json={"events": events}, headers=headers)
+            again = await client.post("/events/batch", json={"events": [b2]}, headers=headers)
+        assert calls == [["b1", "b2"], ["b3"]]
+        assert [r["outcome"] for r in response.json()["receipts"]] == [
+            "handled",
+            "handled",
+            "handled",
+            "handled",
+            "duplicate",
+        ]
+        assert again.json()["receipts"][0]["outcome"] == "duplicate"
+        assert await subscriber.stored_names() == ["b1", "b2", "b3", "single"]
+
+    async def test_when_the_handler_fails_each_event_is_taken_alone(
+        self, subscriber: Subscriber, test_issuer: TestIssuer
+    ) -> None:
+        calls = self.register(subscriber)
+        events = [TestInbox.envelope(name, event_type=BATCHED) for name in ("a", "refused", "c")]
+        headers = service_headers(test_issuer)
+        async with subscriber.serve() as url, httpx.AsyncClient(base_url=url) as client:
+            response = await client.post("/events/batch", json={"events": events}, headers=headers)
+            alone = await client.post("/events", json=events[1], headers=headers)
+        assert calls == [["a", "refused", "c"], ["a"], ["refused"], ["c"], ["refused"]]
+        receipts = response.json()["receipts"]
+        assert [(r["outcome"], r["status"]) for r in receipts] == [
+            ("handled", 200),
+            ("failed", 422),
+            ("handled", 200),
+        ]
+        assert receipts[1]["error"]["code"] == "refused_probe"
+        assert alone.status_code == 422
+        assert await subscriber.stored_names() == ["a", "c"]
+        recorded = await sql_rows(subscriber.database, "SELECT id FROM inbox_event")
+        assert {str(r.id) for r in recorded} == {events[0]["id"], events[2]["id"]}
 
 
 class TestConcurrentRelays:

@@ -574,6 +574,8 @@ class OutboxRelay:
 
 
 EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
+# Every new event of one type that arrived together, in order: one call for all of them.
+BatchHandler = Callable[[AsyncSession, Sequence[EventEnvelope]], Awaitable[None]]
 InboxOutcome = Literal["handled", "duplicate", "ignored"]
 
 
@@ -606,10 +608,28 @@ class Inbox:
 
     def __init__(self) -> None:
         self.handlers: dict[str, EventHandler] = {}
+        self.batch_handlers: dict[str, BatchHandler] = {}
 
     def on(self, event_type: str) -> Callable[[EventHandler], EventHandler]:
         def register(handler: EventHandler) -> EventHandler:
             self.handlers[event_type] = handler
+            self.batch_handlers.pop(event_type, None)
+            return handler
+
+        return register
+
+    def on_many(self, event_type: str) -> Callable[[BatchHandler], BatchHandler]:
+        """A handler for several events of `event_type` at once: the new ones among the
+        events of that type that arrive next to each other in a batch, in order, in one
+        call (a few statements for a relay's whole batch instead of a few per event). An
+        event that arrives alone, or is retried alone, is a batch of one."""
+
+        def register(handler: BatchHandler) -> BatchHandler:
+            async def one(session: AsyncSession, envelope: EventEnvelope) -> None:
+                await handler(session, [envelope])
+
+            self.handlers[event_type] = one
+            self.batch_handlers[event_type] = handler
             return handler
 
         return register
@@ -637,20 +657,53 @@ class Inbox:
         """Several events in the caller's transaction, each applied or refused on its own.
 
         First all at once: their ids recorded in one statement, the handlers run one after
-        the other. Should one fail, that is undone and each event is taken in a savepoint of
-        its own: those before it applied again, the failed one reported with its error and
-        left unrecorded (for the retry), those after it applied or refused each alone.
+        the other (a batch handler once for each run of neighbouring events of its type).
+        Should one fail, that is undone and each event is taken in a savepoint of its own:
+        those before it applied again, the failed one reported with its error and left
+        unrecorded (for the retry), those after it applied or refused each alone. When a
+        batch handler fails, which of its events is at fault is not known: each of them is
+        taken alone too.
         """
         receipts: list[BatchReceipt] = []
+        in_run = False
         try:
             new = await self._record(session, envelopes)
-            for envelope in envelopes:
-                outcome = await self.apply(session, envelope, new=envelope.id in new)
-                new.discard(envelope.id)  # the same id twice in a batch: applied once
-                receipts.append(BatchReceipt(event_id=envelope.id, outcome=outcome, status=200))
+            index = 0
+            while index < len(envelopes):
+                envelope = envelopes[index]
+                many = self.batch_handlers.get(envelope.type)
+                if many is None:
+                    outcome = await self.apply(session, envelope, new=envelope.id in new)
+                    new.discard(envelope.id)  # the same id twice in a batch: applied once
+                    receipts.append(BatchReceipt(event_id=envelope.id, outcome=outcome, status=200))
+                    index += 1
+                    continue
+                end = index
+                while end < len(envelopes) and envelopes[end].type == envelope.type:
+                    end += 1
+                fresh: list[EventEnvelope] = []
+                run: list[BatchReceipt] = []
+                for e in envelopes[index:end]:
+                    is_new = e.id in new
+                    if is_new:
+                        fresh.append(e)
+                        new.discard(e.id)
+                    run.append(
+                        BatchReceipt(
+                            event_id=e.id, outcome="handled" if is_new else "duplicate", status=200
+                        )
+                    )
+                in_run = True
+                if fresh:
+                    await many(session, fresh)
+                in_run = False
+                receipts.extend(run)
+                index = end
         except Exception as exc:
             failed = len(receipts)
             await session.rollback()
+            if in_run:
+                return [await self._receive_one(session, e) for e in envelopes]
             return [
                 *[await self._receive_one(session, e) for e in envelopes[:failed]],
                 _failed(envelopes[failed], exc),
