@@ -125,6 +125,61 @@ async def test_rule_evaluation_finalized_lands_in_the_archive_once(
     assert verified.json()["valid"] is True
 
 
+async def test_rule_evaluation_finalized_lands_in_the_archive_once_from_a_relays_batch(
+    members: Members, client: httpx.AsyncClient, city: City
+) -> None:
+    """A relay's batch: each member's results in order on their chain, a member this service
+    does not hold skipped, a malformed one refused alone, a repeat recorded once."""
+    first, second = await members.full_member(), await members.full_member()
+    branch = city["盈科律所党支部"]
+    service = city.headers(subject="rating-service", roles=["service"], scopes=["events:deliver"])
+
+    def envelope(member_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": str(uuid.uuid4()),
+            "type": "rating.evaluation.finalized",
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "source": "rating-service",
+            "subject": member_id,
+            "version": 1,
+            "data": data,
+        }
+
+    earlier = envelope(first["id"], {**evaluation(first["id"], branch), "stars": 3})
+    later = envelope(first["id"], {**evaluation(first["id"], branch), "stars": 4})
+    other = envelope(second["id"], evaluation(second["id"], branch))
+    stranger = str(uuid.uuid4())
+    unknown = envelope(stranger, evaluation(stranger, branch))
+    malformed = envelope(second["id"], {"member_id": second["id"]})
+    batch = [earlier, later, other, unknown, malformed]
+    response = await client.post("/events/batch", json={"events": batch}, headers=service)
+    again = await client.post("/events/batch", json={"events": [later, other]}, headers=service)
+    receipts = response.json()["receipts"]
+    assert [(r["outcome"], r["status"]) for r in receipts] == [
+        ("handled", 200),
+        ("handled", 200),
+        ("handled", 200),
+        ("handled", 200),
+        ("failed", 422),
+    ]
+    assert receipts[4]["error"]["code"] == "invalid_event_data"
+    assert [r["outcome"] for r in again.json()["receipts"]] == ["duplicate", "duplicate"]
+    entries = await archive_of(client, city, first["id"])
+    by_stars = {e["payload"]["stars"]: e for e in entries}
+    assert len(entries) == 2
+    assert by_stars[3]["source_event_id"] == earlier["id"]
+    assert by_stars[4]["source_event_id"] == later["id"]
+    assert by_stars[3]["seq"] < by_stars[4]["seq"]
+    assert [e["source_event_id"] for e in await archive_of(client, city, second["id"])] == [
+        other["id"]
+    ]
+    for member in (first, second):
+        verified = await client.get(
+            f"/members/{member['id']}/archive/verification", headers=city.admin()
+        )
+        assert verified.json()["valid"] is True
+
+
 async def test_events_need_the_delivery_scope_and_a_valid_payload(
     members: Members, client: httpx.AsyncClient, city: City
 ) -> None:

@@ -29,7 +29,7 @@ from service_kit.policy import policy_router
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 inbox = Inbox()
-inbox.on(archive_service.EVALUATION_FINALIZED)(archive_service.on_evaluation_finalized)
+inbox.on_many(archive_service.EVALUATION_FINALIZED)(archive_service.on_evaluations_finalized)
 inbox.on("org.organization.changed")(references_service.on_organization_changed)
 inbox.on("org.organization.dissolved")(references_service.on_organization_dissolved)
 

@@ -61,9 +61,16 @@ async def get(
     return row.first()
 
 
-async def by_source_event(session: AsyncSession, event_id: uuid.UUID) -> ArchiveEntry | None:
-    row = await session.exec(select(ArchiveEntry).where(ArchiveEntry.source_event_id == event_id))
-    return row.first()
+async def recorded_source_events(
+    session: AsyncSession, event_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of these events an entry records already."""
+    if not event_ids:
+        return set()
+    rows = await session.exec(
+        select(ArchiveEntry.source_event_id).where(col(ArchiveEntry.source_event_id).in_(event_ids))
+    )
+    return {event_id for event_id in rows.all() if event_id is not None}
 
 
 async def correction_of(session: AsyncSession, entry_id: uuid.UUID) -> ArchiveEntry | None:

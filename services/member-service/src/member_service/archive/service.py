@@ -297,14 +297,20 @@ def new_chain(
     *,
     recorded_by: str,
     after: tuple[int, bytes] | None = None,
+    source: str = SOURCE,
+    source_event_ids: Sequence[uuid.UUID | None] | None = None,
 ) -> list[dict[str, Any]]:
     """The first entries of a member created in this transaction (nobody else can append yet),
     as rows for insert_new_chains; or, with `after` (the seq and hash of the chain's head,
-    read under the chain lock), the next entries of an existing chain."""
+    read under the chain lock), the next entries of an existing chain. `source_event_ids`,
+    beside `items`: the event each entry records, if any."""
     rows: list[dict[str, Any]] = []
     last_seq, previous = after or (0, GENESIS)
     now = utcnow()
-    for seq, (kind, occurred_on, payload) in enumerate(items, start=last_seq + 1):
+    event_ids = source_event_ids or [None] * len(items)
+    for seq, (kind, occurred_on, payload), event_id in zip(
+        range(last_seq + 1, last_seq + 1 + len(items)), items, event_ids, strict=True
+    ):
         entry = NewEntry(
             id=uuid.uuid4(),
             member_id=member_id,
@@ -314,6 +320,8 @@ def new_chain(
             payload=chain.canonical_json(to_jsonable_python(payload)),
             recorded_by=recorded_by,
             recorded_at=now,
+            source=source,
+            source_event_id=event_id,
         )
         hashed = chain.digest(entry, previous)
         rows.append({**vars(entry), "prev_hash": previous, "hash": hashed})
@@ -326,21 +334,34 @@ async def append_many(
     entries: Sequence[tuple[uuid.UUID, EntryKind, date, dict[str, Any]]],
     *,
     recorded_by: str,
+    source: str = SOURCE,
+    source_event_ids: Sequence[uuid.UUID | None] | None = None,
 ) -> None:
     """Add (member id, kind, occurred_on, payload) entries, each at the end of its member's
     chain and in the order given, in the caller's transaction: one lock statement, one read
-    of the heads and one insert however many entries."""
+    of the heads and one insert however many entries. `source_event_ids`, beside `entries`:
+    the event each entry records, if any."""
     if not entries:
         return
+    event_ids = source_event_ids or [None] * len(entries)
     by_member: dict[uuid.UUID, list[tuple[EntryKind, date, dict[str, Any]]]] = {}
-    for member_id, kind, occurred_on, payload in entries:
+    events_by_member: dict[uuid.UUID, list[uuid.UUID | None]] = {}
+    for (member_id, kind, occurred_on, payload), event_id in zip(entries, event_ids, strict=True):
         by_member.setdefault(member_id, []).append((kind, occurred_on, payload))
+        events_by_member.setdefault(member_id, []).append(event_id)
     await repository.lock_chains(session, list(by_member))
     heads = await repository.heads(session, list(by_member))
     rows = [
         row
         for member_id, items in by_member.items()
-        for row in new_chain(member_id, items, recorded_by=recorded_by, after=heads.get(member_id))
+        for row in new_chain(
+            member_id,
+            items,
+            recorded_by=recorded_by,
+            after=heads.get(member_id),
+            source=source,
+            source_event_ids=events_by_member[member_id],
+        )
     ]
     await repository.insert_rows(session, rows)
 
@@ -350,27 +371,51 @@ async def insert_new_chains(session: AsyncSession, rows: Sequence[dict[str, Any]
     await repository.insert_rows(session, rows)
 
 
-async def on_evaluation_finalized(session: AsyncSession, envelope: EventEnvelope) -> None:
-    """rating.evaluation.finalized: the result goes into the member's archive, once."""
+def _evaluation_finalized(envelope: EventEnvelope) -> EvaluationFinalized:
     try:
-        data = EvaluationFinalized.model_validate(envelope.data)
+        return EvaluationFinalized.model_validate(envelope.data)
     except ValidationError as exc:
         raise InvalidEventData(
             "The event's data is not a rating.evaluation.finalized payload.",
-            details={"errors": exc.errors(include_url=False, include_context=False)},
+            details={
+                "event_id": str(envelope.id),
+                "errors": exc.errors(include_url=False, include_context=False),
+            },
         ) from exc
-    if await session.get(Member, data.member_id) is None:
-        # A member this service does not hold: nothing to record, and nothing to retry.
-        return
-    if await repository.by_source_event(session, envelope.id) is not None:
-        return
-    await append(
-        session,
-        member_id=data.member_id,
-        kind=EntryKind.evaluation,
-        occurred_on=data.finalized_at.date(),
-        payload={"evaluation": "four_party", **data.model_dump(mode="json", exclude={"member_id"})},
-        recorded_by=envelope.source,
-        source=envelope.source,
-        source_event_id=envelope.id,
-    )
+
+
+async def on_evaluations_finalized(
+    session: AsyncSession, envelopes: Sequence[EventEnvelope]
+) -> None:
+    """rating.evaluation.finalized: each result goes into its member's archive, once.
+
+    A relay's batch in a few statements: which members this service holds, which events
+    are already recorded, then one append for all (append_many). A member this service does
+    not hold has nothing to record, and nothing to retry.
+    """
+    results = [(envelope, _evaluation_finalized(envelope)) for envelope in envelopes]
+    held = await member_repository.existing_ids(session, list({d.member_id for _, d in results}))
+    recorded = await repository.recorded_source_events(session, [e.id for e, _ in results])
+    by_source: dict[str, list[tuple[EventEnvelope, EvaluationFinalized]]] = {}
+    for envelope, data in results:
+        if data.member_id in held and envelope.id not in recorded:
+            by_source.setdefault(envelope.source, []).append((envelope, data))
+    for source, items in by_source.items():
+        await append_many(
+            session,
+            [
+                (
+                    data.member_id,
+                    EntryKind.evaluation,
+                    data.finalized_at.date(),
+                    {
+                        "evaluation": "four_party",
+                        **data.model_dump(mode="json", exclude={"member_id"}),
+                    },
+                )
+                for _, data in items
+            ],
+            recorded_by=source,
+            source=source,
+            source_event_ids=[envelope.id for envelope, _ in items],
+        )
