@@ -128,3 +128,46 @@ class TestStarLevels:
             )
             assert response.status_code == 200
         assert await db.fetchval("SELECT stars FROM star_level") == 4
+
+    async def test_a_batch_keeps_each_subjects_latest_announcement(
+        self, funds: Funds, test_issuer: TestIssuer, db: asyncpg.Connection
+    ) -> None:
+        """A relay's batch: several announcements of one subject among others, applied in one
+        statement, the newest kept whatever the order; an older batch changes nothing."""
+        first, second = uuid.uuid4(), uuid.uuid4()
+        now = datetime.now(UTC)
+
+        def announced(subject: uuid.UUID, stars: int, when: datetime) -> dict[str, object]:
+            body = envelope(
+                "rating.star_level.changed",
+                subject,
+                {
+                    "subject_kind": "organization",
+                    "subject_id": str(subject),
+                    "stars": stars,
+                    "previous_stars": None,
+                    "valid_from": "2024-01-01",
+                    "valid_until": None,
+                    "showcase": False,
+                },
+            )
+            body["occurred_at"] = when.isoformat()
+            return body
+
+        batch = [
+            announced(first, 3, now - timedelta(hours=2)),
+            announced(second, 5, now),
+            announced(first, 4, now),
+            announced(first, 2, now - timedelta(hours=1)),
+        ]
+        headers = events_headers(test_issuer)
+        response = await funds.client.post("/events/batch", json={"events": batch}, headers=headers)
+        older = await funds.client.post(
+            "/events/batch",
+            json={"events": [announced(second, 1, now - timedelta(days=1))]},
+            headers=headers,
+        )
+        assert [r["outcome"] for r in response.json()["receipts"]] == ["handled"] * 4
+        assert older.json()["receipts"][0]["outcome"] == "handled"
+        rows = await db.fetch("SELECT subject_id, stars FROM star_level")
+        assert {r["subject_id"]: r["stars"] for r in rows} == {first: 4, second: 5}

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
@@ -23,19 +24,30 @@ from service_kit.events import EventEnvelope
 log = logging.getLogger("funding_service.star_levels")
 
 
-@inbox.on(STAR_LEVEL_CHANGED)
-async def on_star_level_changed(session: AsyncSession, envelope: EventEnvelope) -> None:
-    """Keep the latest level per subject (an older announcement never replaces a newer one)."""
-    data: StarLevelChanged = parse(StarLevelChanged, envelope)
+@inbox.on_many(STAR_LEVEL_CHANGED)
+async def on_star_levels_changed(session: AsyncSession, envelopes: Sequence[EventEnvelope]) -> None:
+    """Keep the latest level per subject (an older announcement never replaces a newer one):
+    a relay's batch in one statement, each subject once with its latest announcement."""
+    latest: dict[tuple[str, uuid.UUID], tuple[StarLevelChanged, datetime]] = {}
+    for envelope in envelopes:
+        data: StarLevelChanged = parse(StarLevelChanged, envelope)
+        key = (data.subject_kind, data.subject_id)
+        if key not in latest or latest[key][1] <= envelope.occurred_at:
+            latest[key] = (data, envelope.occurred_at)
     statement = insert(StarLevelRecord).values(
-        subject_kind=data.subject_kind,
-        subject_id=data.subject_id,
-        stars=data.stars,
-        previous_stars=data.previous_stars,
-        valid_from=data.valid_from,
-        valid_until=data.valid_until,
-        showcase=data.showcase,
-        announced_at=envelope.occurred_at,
+        [
+            {
+                "subject_kind": data.subject_kind,
+                "subject_id": data.subject_id,
+                "stars": data.stars,
+                "previous_stars": data.previous_stars,
+                "valid_from": data.valid_from,
+                "valid_until": data.valid_until,
+                "showcase": data.showcase,
+                "announced_at": announced_at,
+            }
+            for data, announced_at in latest.values()
+        ]
     )
     statement = statement.on_conflict_do_update(
         index_elements=["subject_kind", "subject_id"],
