@@ -33,6 +33,7 @@ from service_kit.events import (
     NewEvent,
     OutboxRelay,
     claim_due,
+    layered,
     pending_deliveries,
 )
 from service_kit.http import HttpClient
@@ -700,6 +701,16 @@ class TestBatchDelivery:
         assert await subscriber.stored_names() == []
 
 
+def test_layered_keeps_each_keys_items_in_order_one_a_layer() -> None:
+    items = [("a", 1), ("b", 1), ("a", 2), ("c", 1), ("a", 3), ("b", 2)]
+    assert layered(items, lambda item: item[0]) == [
+        [("a", 1), ("b", 1), ("c", 1)],
+        [("a", 2), ("b", 2)],
+        [("a", 3)],
+    ]
+    assert layered([], lambda item: item) == []
+
+
 BATCHED = "kit.probe.batched"
 
 
@@ -725,7 +736,7 @@ class TestBatchHandlers:
         return calls
 
     async def test_neighbouring_events_of_the_type_go_to_the_handler_in_one_call(
-        self, subscriber: Subscriber, test_issuer: TestIssuer
+        self, subscriber: Subscriber, test_issuer: TestIssuer, caplog: pytest.LogCaptureFixture
     ) -> None:
         calls = self.register(subscriber)
         b1, b2, b3 = (TestInbox.envelope(f"b{i}", event_type=BATCHED) for i in (1, 2, 3))
@@ -736,6 +747,7 @@ class TestBatchHandlers:
             response = await client.post("/events/batch", json={"events": events}, headers=headers)
             again = await client.post("/events/batch", json={"events": [b2]}, headers=headers)
         assert calls == [["b1", "b2"], ["b3"]]
+        assert "batch handler" not in caplog.text
         assert [r["outcome"] for r in response.json()["receipts"]] == [
             "handled",
             "handled",
@@ -747,7 +759,7 @@ class TestBatchHandlers:
         assert await subscriber.stored_names() == ["b1", "b2", "b3", "single"]
 
     async def test_when_the_handler_fails_each_event_is_taken_alone(
-        self, subscriber: Subscriber, test_issuer: TestIssuer
+        self, subscriber: Subscriber, test_issuer: TestIssuer, caplog: pytest.LogCaptureFixture
     ) -> None:
         calls = self.register(subscriber)
         events = [TestInbox.envelope(name, event_type=BATCHED) for name in ("a", "refused", "c")]
@@ -756,6 +768,7 @@ class TestBatchHandlers:
             response = await client.post("/events/batch", json={"events": events}, headers=headers)
             alone = await client.post("/events", json=events[1], headers=headers)
         assert calls == [["a", "refused", "c"], ["a"], ["refused"], ["c"], ["refused"]]
+        assert "the batch handler of kit.probe.batched failed (Unprocessable)" in caplog.text
         receipts = response.json()["receipts"]
         assert [(r["outcome"], r["status"]) for r in receipts] == [
             ("handled", 200),

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 import httpx
+import pytest
 
 from service_kit.testing import TestIssuer
 
@@ -101,6 +103,84 @@ class TestMemberTimeline:
             (second, "full_member", "2024-06-01", "2025-01-01"),
         ]
 
+    async def test_a_relays_batch_builds_the_same_timelines_as_one_event_at_a_time(
+        self,
+        funds: Funds,
+        test_issuer: TestIssuer,
+        db: asyncpg.Connection,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """Several members' stages, transfers and secretary terms in one batch, a member
+        twice in a row of the same type: each timeline as if the events came one by one."""
+        one, two, first, second = (uuid.uuid4() for _ in range(4))
+
+        def stage(member: uuid.UUID, to: str, on: str, organization: uuid.UUID) -> dict[str, Any]:
+            return envelope(
+                "member.stage.changed",
+                member,
+                {
+                    "member_id": str(member),
+                    "organization_id": str(organization),
+                    "serving_organization_id": None,
+                    "from_stage": None,
+                    "to_stage": to,
+                    "effective_on": on,
+                },
+            )
+
+        def term(name: str, end: str | None) -> dict[str, Any]:
+            return envelope(
+                "member.secretary_term.changed",
+                one,
+                {
+                    "member_id": str(one),
+                    "organization_id": str(first),
+                    "change": "ended" if end else "started",
+                    "term_start": "2024-01-10",
+                    "term_end": end,
+                    "name": name,
+                },
+            )
+
+        batch = [
+            stage(one, "probationary_member", "2023-01-10", first),
+            stage(two, "full_member", "2023-03-01", first),
+            stage(one, "full_member", "2024-01-10", first),
+            envelope(
+                "member.transferred",
+                one,
+                {
+                    "member_id": str(one),
+                    "from_organization_id": str(first),
+                    "to_organization_id": str(second),
+                    "effective_on": "2024-06-01",
+                    "stage": "full_member",
+                },
+            ),
+            stage(one, "left", "2025-01-01", second),
+            stage(two, "deceased", "2025-02-01", first),
+            term("王书记", None),
+            term("", "2024-05-31"),
+        ]
+        response = await funds.client.post(
+            "/events/batch", json={"events": batch}, headers=events_headers(test_issuer)
+        )
+        assert [r["outcome"] for r in response.json()["receipts"]] == ["handled"] * len(batch)
+        assert "batch handler" not in caplog.text  # applied by the batch, not event by event
+        rows = await db.fetch(
+            "SELECT member_id, organization_id, stage, valid_from::text, valid_to::text "
+            "FROM member_period ORDER BY member_id = $1 DESC, valid_from",
+            one,
+        )
+        assert [tuple(r) for r in rows] == [
+            (one, first, "probationary_member", "2023-01-10", "2024-01-10"),
+            (one, first, "full_member", "2024-01-10", "2024-06-01"),
+            (one, second, "full_member", "2024-06-01", "2025-01-01"),
+            (two, first, "full_member", "2023-03-01", "2025-02-01"),
+        ]
+        terms = await db.fetch("SELECT name, term_start::text, term_end::text FROM secretary_term")
+        assert [tuple(t) for t in terms] == [("王书记", "2024-01-10", "2024-05-31")]
+
 
 class TestStarLevels:
     async def test_an_older_announcement_never_replaces_a_newer_one(
@@ -130,7 +210,11 @@ class TestStarLevels:
         assert await db.fetchval("SELECT stars FROM star_level") == 4
 
     async def test_a_batch_keeps_each_subjects_latest_announcement(
-        self, funds: Funds, test_issuer: TestIssuer, db: asyncpg.Connection
+        self,
+        funds: Funds,
+        test_issuer: TestIssuer,
+        db: asyncpg.Connection,
+        caplog: pytest.LogCaptureFixture,
     ) -> None:
         """A relay's batch: several announcements of one subject among others, applied in one
         statement, the newest kept whatever the order; an older batch changes nothing."""
@@ -168,6 +252,7 @@ class TestStarLevels:
             headers=headers,
         )
         assert [r["outcome"] for r in response.json()["receipts"]] == ["handled"] * 4
+        assert "batch handler" not in caplog.text  # applied by the batch, not event by event
         assert older.json()["receipts"][0]["outcome"] == "handled"
         rows = await db.fetch("SELECT subject_id, stars FROM star_level")
         assert {r["subject_id"]: r["stars"] for r in rows} == {first: 4, second: 5}

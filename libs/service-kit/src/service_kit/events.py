@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
@@ -576,6 +576,26 @@ class OutboxRelay:
 EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
 # Every new event of one type that arrived together, in order: one call for all of them.
 BatchHandler = Callable[[AsyncSession, Sequence[EventEnvelope]], Awaitable[None]]
+
+T = TypeVar("T")
+K = TypeVar("K")
+
+
+def layered(items: Sequence[T], key: Callable[[T], K]) -> list[list[T]]:
+    """`items` in layers where each key appears at most once: every key's first item in the
+    first layer, its second in the second, and so on. A batch handler that writes one row per
+    key in a statement applies the layers in order, and each key's items keep theirs."""
+    layers: list[list[T]] = []
+    seen: dict[K, int] = {}
+    for item in items:
+        depth = seen.get(key(item), 0)
+        seen[key(item)] = depth + 1
+        if depth == len(layers):
+            layers.append([])
+        layers[depth].append(item)
+    return layers
+
+
 InboxOutcome = Literal["handled", "duplicate", "ignored"]
 
 
@@ -703,6 +723,12 @@ class Inbox:
             failed = len(receipts)
             await session.rollback()
             if in_run:
+                log.warning(
+                    "the batch handler of %s failed (%s); its batch of %d is taken event by event",
+                    envelopes[failed].type,
+                    type(exc).__name__,
+                    len(envelopes),
+                )
                 return [await self._receive_one(session, e) for e in envelopes]
             return [
                 *[await self._receive_one(session, e) for e in envelopes[:failed]],

@@ -45,50 +45,64 @@ def parse(model: type[BaseModel], envelope: EventEnvelope) -> Any:
         ) from exc
 
 
-@inbox.on(MEMBER_STAGE_CHANGED)
-async def on_stage_changed(session: AsyncSession, envelope: EventEnvelope) -> None:
-    """A member's stage changed: the projection's timeline takes the new stage from that day."""
-    data: StageChanged = parse(StageChanged, envelope)
-    await repository.restart_timeline(
-        session,
-        data.member_id,
-        data.effective_on,
-        data.organization_id,
-        data.to_stage,
-        open_new=data.to_stage not in GONE,
-    )
+@inbox.on_many(MEMBER_STAGE_CHANGED)
+async def on_stages_changed(session: AsyncSession, envelopes: Sequence[EventEnvelope]) -> None:
+    """Members' stages changed: each timeline takes the new stage from that day."""
+    changes = []
+    for envelope in envelopes:
+        data: StageChanged = parse(StageChanged, envelope)
+        changes.append(
+            repository.TimelineChange(
+                data.member_id,
+                data.effective_on,
+                data.organization_id,
+                data.to_stage,
+                open_new=data.to_stage not in GONE,
+            )
+        )
+    await repository.restart_timelines(session, changes)
 
 
-@inbox.on(MEMBER_TRANSFERRED)
-async def on_transferred(session: AsyncSession, envelope: EventEnvelope) -> None:
-    """A member's membership relation moved: counted in the new organization from that day."""
-    data: Transferred = parse(Transferred, envelope)
-    await repository.restart_timeline(
-        session,
-        data.member_id,
-        data.effective_on,
-        data.to_organization_id,
-        data.stage,
-        open_new=data.stage not in GONE,
-    )
+@inbox.on_many(MEMBER_TRANSFERRED)
+async def on_transferred(session: AsyncSession, envelopes: Sequence[EventEnvelope]) -> None:
+    """Members' membership relations moved: each counted in the new organization from that day."""
+    changes = []
+    for envelope in envelopes:
+        data: Transferred = parse(Transferred, envelope)
+        changes.append(
+            repository.TimelineChange(
+                data.member_id,
+                data.effective_on,
+                data.to_organization_id,
+                data.stage,
+                open_new=data.stage not in GONE,
+            )
+        )
+    await repository.restart_timelines(session, changes)
 
 
-@inbox.on(SECRETARY_TERM_CHANGED)
-async def on_secretary_term_changed(session: AsyncSession, envelope: EventEnvelope) -> None:
-    """A secretary term started or ended."""
-    data: SecretaryTermChanged = parse(SecretaryTermChanged, envelope)
-    if data.term_end is not None and data.term_end < data.term_start:
-        raise InvalidEventData("term_end is before term_start.", details={"type": envelope.type})
-    await repository.record_term(
-        session,
-        SecretaryTerm(
-            member_id=data.member_id,
-            organization_id=data.organization_id,
-            name=data.name,
-            term_start=data.term_start,
-            term_end=data.term_end,
-        ),
-    )
+@inbox.on_many(SECRETARY_TERM_CHANGED)
+async def on_secretary_terms_changed(
+    session: AsyncSession, envelopes: Sequence[EventEnvelope]
+) -> None:
+    """Secretary terms started or ended."""
+    terms = []
+    for envelope in envelopes:
+        data: SecretaryTermChanged = parse(SecretaryTermChanged, envelope)
+        if data.term_end is not None and data.term_end < data.term_start:
+            raise InvalidEventData(
+                "term_end is before term_start.", details={"type": envelope.type}
+            )
+        terms.append(
+            SecretaryTerm(
+                member_id=data.member_id,
+                organization_id=data.organization_id,
+                name=data.name,
+                term_start=data.term_start,
+                term_end=data.term_end,
+            )
+        )
+    await repository.record_terms(session, terms)
 
 
 class Roster:
