@@ -21,23 +21,27 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import String, func, literal, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service_kit.db import Database
 from service_kit.errors import Unprocessable
 from service_kit.events import (
+    CLAIM_ALONG_THE_INDEX,
     EVENTS_SCOPE,
     MAX_EVENT_BATCH,
     EventEnvelope,
     EventPublisher,
     NewEvent,
+    OutboxDelivery,
+    OutboxEvent,
     OutboxRelay,
     claim_due,
     layered,
     pending_deliveries,
 )
 from service_kit.http import HttpClient
-from service_kit.pgcluster import free_port
+from service_kit.pgcluster import drop_database, ensure_database, free_port
 from service_kit.testing import TestIssuer, serve_app
 
 from .kitapp import (
@@ -914,6 +918,56 @@ class TestBacklog:
         assert "ix_outbox_delivery_due" in text, text
         assert "Seq Scan on outbox_delivery" not in text, text
         assert "Sort" not in text, text
+
+    async def test_a_claim_reads_along_the_due_index_before_the_table_has_statistics(
+        self, pg_server_url: str
+    ) -> None:
+        """A backlog in an outbox that was never analyzed (a new service, a first import):
+        the claim still walks the due index instead of reading and sorting every row."""
+        await drop_database(pg_server_url, "kit_claim_without_statistics")
+        url = await ensure_database(pg_server_url, "kit_claim_without_statistics")
+        database = Database(url)
+        try:
+            async with database.engine.begin() as connection:
+                await connection.run_sync(
+                    lambda sync: SQLModel.metadata.create_all(
+                        sync,
+                        tables=[OutboxEvent.__table__, OutboxDelivery.__table__],  # type: ignore[attr-defined]
+                    )
+                )
+                for table in ("outbox_event", "outbox_delivery"):
+                    await connection.exec_driver_sql(
+                        f"ALTER TABLE {table} SET (autovacuum_enabled = false)"
+                    )
+            publisher = EventPublisher(
+                source=SERVICE_NAME, subscriptions={PROBE_CREATED: ["http://a", "http://b"]}
+            )
+            async with database.sessionmaker() as session, session.begin():
+                await publisher.publish_many(
+                    session,
+                    [
+                        NewEvent(type=PROBE_CREATED, subject=f"S{i % 1000}", data={"id": str(i)})
+                        for i in range(5000)
+                    ],
+                )
+            async with database.engine.connect() as connection:
+                analyzed = await connection.exec_driver_sql(
+                    "SELECT count(*) FROM pg_stats WHERE tablename = 'outbox_delivery'"
+                )
+                assert analyzed.scalar_one() == 0
+                await connection.execute(CLAIM_ALONG_THE_INDEX)
+                compiled = claim_due(200).compile(dialect=connection.dialect)
+                params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+                plan = "\n".join(
+                    row[0]
+                    for row in await connection.exec_driver_sql(f"EXPLAIN {compiled}", params)
+                )
+        finally:
+            await database.dispose()
+            await drop_database(pg_server_url, "kit_claim_without_statistics")
+        assert "Index Scan using ix_outbox_delivery_due" in plan, plan
+        assert "Sort" not in plan, plan
+        assert "Bitmap" not in plan, plan
 
 
 class TestServiceApps:
