@@ -474,7 +474,7 @@ class OutboxRelay:
         subscriber, so the order of a subject's events does not depend on how they travel.
         """
         async with self.database.sessionmaker() as session, session.begin():
-            await session.exec(CLAIM_ALONG_THE_INDEX)
+            await (await session.connection()).execute(CLAIM_ALONG_THE_INDEX)
             rows = (await session.exec(claim_due(self.batch_size))).all()
             if not rows:
                 return 0
