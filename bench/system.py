@@ -125,10 +125,18 @@ def requests_for(size: str, screen: Screen) -> tuple[int, int, int]:
     return max(CLIENTS, round(concurrent * share)), max(10, round(single * share)), warmup
 
 
+# Each way is measured in two rounds, the second in the opposite order of the first: what the
+# first way measured leaves behind (the services' connection pools grown, PostgreSQL's pages
+# and plans cached) would otherwise favour the ways measured after it.
+ROUNDS = 2
+
+
 def ballot_pairs_needed(size: str) -> int:
     """Ballots the ballot screen casts: three targets (ours, REST, a peer), each checked once,
-    warmed up and timed at 50 clients and at one, and a margin for failed attempts."""
-    return 3 * (sum(REQUESTS[size]) + 1) + 100
+    and in each of the two rounds warmed up and timed at 50 clients and at one, and a margin
+    for failed attempts."""
+    concurrent, single, warmup = REQUESTS[size]
+    return 3 * (concurrent + single + ROUNDS * warmup + 1) + 100
 
 
 TODAY = date.today()
@@ -1124,6 +1132,34 @@ async def measure_target(
     return Outcome(label, target, timings, elapsed, sequential, calls, failures, first_failure, rss)
 
 
+def round_share(counts: tuple[int, int, int], round_: int) -> tuple[int, int, int]:
+    """This round's part of (at 50 clients, at one client, warm-up): the requests split
+    between the rounds, each round warmed up in full."""
+    concurrent, single, warmup = counts
+    return (
+        concurrent // ROUNDS + (round_ < concurrent % ROUNDS),
+        single // ROUNDS + (round_ < single % ROUNDS),
+        warmup,
+    )
+
+
+def merged(parts: list[Outcome]) -> Outcome:
+    """One way's rounds as one outcome: every timing, the rounds' wall time added up."""
+    rss = [p.rss_mb for p in parts if p.rss_mb is not None]
+    timed = sum(len(p.concurrent) for p in parts)
+    return Outcome(
+        parts[0].label,
+        parts[0].target,
+        [t for p in parts for t in p.concurrent],
+        sum(p.elapsed for p in parts),
+        [t for p in parts for t in p.sequential],
+        sum(p.calls_per_screen * len(p.concurrent) for p in parts) / timed if timed else 0.0,
+        sum(p.failures for p in parts),
+        next((p.first_failure for p in parts if p.first_failure), None),
+        max(rss) if rss else None,
+    )
+
+
 def measurements(
     screen: Screen, outcomes: list[Outcome], size: str, ours: str
 ) -> list[Measurement]:
@@ -1287,18 +1323,29 @@ async def run(size: str, screen_names: list[str], use_peer: bool) -> None:
                             targets["peer"] = peers[name]
                         seen[name] = await check_same(screen, targets)
                         print(f"{name}: the {len(targets)} ways agree", flush=True)
+                        parts: dict[str, list[Outcome]] = {label: [] for label in targets}
+                        ways = list(targets.items())
+                        for round_ in range(ROUNDS):
+                            for label, target in ways if round_ % 2 == 0 else ways[::-1]:
+                                rss_of = (
+                                    (lambda: peak_rss_mb(gateway_pid))
+                                    if label == "gateway"
+                                    else (lambda: None)
+                                )
+                                if label == "peer":
+                                    rss_of = peer_rss
+                                parts[label].append(
+                                    await measure_target(
+                                        label,
+                                        target,
+                                        ctx,
+                                        round_share(requests_for(size, screen), round_),
+                                        rss_of,
+                                    )
+                                )
                         outcomes = []
-                        for label, target in targets.items():
-                            rss_of = (
-                                (lambda: peak_rss_mb(gateway_pid))
-                                if label == "gateway"
-                                else (lambda: None)
-                            )
-                            if label == "peer":
-                                rss_of = peer_rss
-                            outcome = await measure_target(
-                                label, target, ctx, requests_for(size, screen), rss_of
-                            )
+                        for label in targets:
+                            outcome = merged(parts[label])
                             outcomes.append(outcome)
                             p50, _, _ = summary(outcome.concurrent)
                             print(
