@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from service_kit.db import Database
 from service_kit.http import HttpClient
@@ -189,3 +192,41 @@ class TestRequestContext:
         body = (await http.request("GET", f"{url}/echo")).json()
         assert body["x_request_id"] is None
         assert body["traceparent"] is None
+
+
+class TestConnectionLimits:
+    async def test_calls_beyond_the_connection_limit_wait_for_a_connection(
+        self, test_issuer: TestIssuer
+    ) -> None:
+        """http_max_connections bounds the calls in flight to one service; the others wait."""
+        in_flight = 0
+        most = 0
+        crowded = asyncio.Event()
+        app = FastAPI()
+
+        @app.get("/hold")
+        async def hold() -> dict[str, int]:
+            nonlocal in_flight, most
+            in_flight += 1
+            most = max(most, in_flight)
+            if in_flight > 2:
+                crowded.set()
+            # Held until a third call arrives (it never does under the limit) or a while.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(crowded.wait(), 0.2)
+            in_flight -= 1
+            return {"most": most}
+
+        settings = kit_settings(
+            test_issuer, http_max_connections=2, http_max_keepalive_connections=2
+        )
+        client = HttpClient.from_settings(settings)
+        try:
+            async with serve_app(app) as url:
+                answers = await asyncio.gather(
+                    *(client.request("GET", f"{url}/hold") for _ in range(6))
+                )
+        finally:
+            await client.aclose()
+        assert [a.status_code for a in answers] == [200] * 6
+        assert most == 2

@@ -58,6 +58,8 @@ class HttpClient:
         *,
         timeout_seconds: float = 5.0,
         read_retries: int = 1,
+        max_connections: int = 200,
+        max_keepalive_connections: int = 50,
         token_url: str | None = None,
         client_id: str | None = None,
         client_secret: str | None = None,
@@ -65,11 +67,14 @@ class HttpClient:
     ) -> None:
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 2.0)),
-            # At most 50 kept alive: httpcore looks at every pooled connection (a poll of its
-            # socket for each idle one) to place each request, so a pool of 200 kept alive
-            # cost the gateway a quarter of its CPU under the home screen's load, far more
-            # than reopening connections on a burst (bench/profile_screens.md).
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+            # 50 kept alive by default: httpcore looks at every pooled connection (a poll of
+            # its socket for each idle one) to place each request, so a pool of 200 kept
+            # alive cost the gateway a quarter of its CPU under the home screen's load, far
+            # more than reopening connections on a burst (bench/profile_screens.md).
+            limits=httpx.Limits(
+                max_connections=max_connections,
+                max_keepalive_connections=max_keepalive_connections,
+            ),
             transport=transport,
         )
         self.read_retries = read_retries
@@ -86,6 +91,8 @@ class HttpClient:
         return cls(
             timeout_seconds=settings.http_timeout_seconds,
             read_retries=settings.http_read_retries,
+            max_connections=settings.http_max_connections,
+            max_keepalive_connections=settings.http_max_keepalive_connections,
             token_url=settings.token_url,
             client_id=settings.client_id or None,
             client_secret=settings.client_secret,

@@ -49,6 +49,11 @@ class KitSettings(BaseSettings):
 
     http_timeout_seconds: float = 5.0
     http_read_retries: int = 1
+    # Connections to one service: open at once, and kept open between calls. httpcore looks
+    # over every pooled connection to place each request, so a larger pool costs CPU on
+    # every call (bench/profile_screens.md); a call beyond the limit waits for a connection.
+    http_max_connections: int = Field(default=200, ge=1)
+    http_max_keepalive_connections: int = Field(default=50, ge=0)
 
     # Event delivery: type -> subscriber base URLs (the relay POSTs to <url>/events).
     # NoDecode: the validator below reads the JSON itself, so that an empty variable
