@@ -1001,10 +1001,7 @@ async def vacuumed(stack: Stack) -> None:
     """Every service's database vacuumed and analyzed, as autovacuum would leave it some time
     after a city's import: the screens are measured in that steady state, not beside
     autovacuum's workers catching up on a million fresh rows."""
-    for app in stack.apps:
-        if app.database is None:
-            continue
-        url = stack.database_url(app).replace("postgresql+asyncpg://", "postgresql://")
+    for url in plain_database_urls(stack):
         connection = await asyncpg.connect(url)
         try:
             await connection.execute("VACUUM (ANALYZE)")
@@ -1012,15 +1009,21 @@ async def vacuumed(stack: Stack) -> None:
             await connection.close()
 
 
+def plain_database_urls(stack: Stack) -> list[str]:
+    """Each service's database, as asyncpg connects to it."""
+    return [
+        stack.database_url(app).replace("postgresql+asyncpg://", "postgresql://")
+        for app in stack.apps
+        if app.database is not None
+    ]
+
+
 async def settled(stack: Stack, within: float = 1800) -> None:
     """Until every service's outbox has delivered everything (nothing disturbs the timing)."""
     deadline = time.monotonic() + within
     while True:
         pending = 0
-        for app in stack.apps:
-            if app.database is None:
-                continue
-            url = stack.database_url(app).replace("postgresql+asyncpg://", "postgresql://")
+        for url in plain_database_urls(stack):
             connection = await asyncpg.connect(url)
             try:
                 pending += await connection.fetchval(

@@ -56,6 +56,22 @@ class TestInbox:
         assert response.status_code == 403
 
 
+def stage_changed(member: uuid.UUID, to: str, on: str, organization: uuid.UUID) -> dict[str, Any]:
+    """A member.stage.changed envelope: `member` is `to` in `organization` from `on`."""
+    return envelope(
+        "member.stage.changed",
+        member,
+        {
+            "member_id": str(member),
+            "organization_id": str(organization),
+            "serving_organization_id": None,
+            "from_stage": None,
+            "to_stage": to,
+            "effective_on": on,
+        },
+    )
+
+
 class TestMemberTimeline:
     async def test_stages_and_transfers_build_each_day_s_membership(
         self, funds: Funds, test_issuer: TestIssuer, db: asyncpg.Connection
@@ -63,19 +79,8 @@ class TestMemberTimeline:
         member, first, second = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 
         async def stage(to: str, on: str, organization: uuid.UUID) -> None:
-            await funds.event(
-                test_issuer,
-                "member.stage.changed",
-                member,
-                {
-                    "member_id": str(member),
-                    "organization_id": str(organization),
-                    "serving_organization_id": None,
-                    "from_stage": None,
-                    "to_stage": to,
-                    "effective_on": on,
-                },
-            )
+            body = stage_changed(member, to, on, organization)
+            await funds.event(test_issuer, body["type"], member, body["data"])
 
         await stage("probationary_member", "2023-01-10", first)
         await stage("full_member", "2024-01-10", first)
@@ -114,20 +119,6 @@ class TestMemberTimeline:
         twice in a row of the same type: each timeline as if the events came one by one."""
         one, two, first, second = (uuid.uuid4() for _ in range(4))
 
-        def stage(member: uuid.UUID, to: str, on: str, organization: uuid.UUID) -> dict[str, Any]:
-            return envelope(
-                "member.stage.changed",
-                member,
-                {
-                    "member_id": str(member),
-                    "organization_id": str(organization),
-                    "serving_organization_id": None,
-                    "from_stage": None,
-                    "to_stage": to,
-                    "effective_on": on,
-                },
-            )
-
         def term(name: str, end: str | None) -> dict[str, Any]:
             return envelope(
                 "member.secretary_term.changed",
@@ -143,9 +134,9 @@ class TestMemberTimeline:
             )
 
         batch = [
-            stage(one, "probationary_member", "2023-01-10", first),
-            stage(two, "full_member", "2023-03-01", first),
-            stage(one, "full_member", "2024-01-10", first),
+            stage_changed(one, "probationary_member", "2023-01-10", first),
+            stage_changed(two, "full_member", "2023-03-01", first),
+            stage_changed(one, "full_member", "2024-01-10", first),
             envelope(
                 "member.transferred",
                 one,
@@ -157,8 +148,8 @@ class TestMemberTimeline:
                     "stage": "full_member",
                 },
             ),
-            stage(one, "left", "2025-01-01", second),
-            stage(two, "deceased", "2025-02-01", first),
+            stage_changed(one, "left", "2025-01-01", second),
+            stage_changed(two, "deceased", "2025-02-01", first),
             term("王书记", None),
             term("", "2024-05-31"),
         ]
@@ -182,6 +173,25 @@ class TestMemberTimeline:
         assert [tuple(t) for t in terms] == [("王书记", "2024-01-10", "2024-05-31")]
 
 
+def star_level_announced(subject: uuid.UUID, stars: int, when: datetime) -> dict[str, Any]:
+    """A rating.star_level.changed envelope of an organization, announced at `when`."""
+    body = envelope(
+        "rating.star_level.changed",
+        subject,
+        {
+            "subject_kind": "organization",
+            "subject_id": str(subject),
+            "stars": stars,
+            "previous_stars": None,
+            "valid_from": "2024-01-01",
+            "valid_until": None,
+            "showcase": False,
+        },
+    )
+    body["occurred_at"] = when.isoformat()
+    return body
+
+
 class TestStarLevels:
     async def test_an_older_announcement_never_replaces_a_newer_one(
         self, funds: Funds, test_issuer: TestIssuer, db: asyncpg.Connection
@@ -189,20 +199,7 @@ class TestStarLevels:
         organization = uuid.uuid4()
         now = datetime.now(UTC)
         for stars, when in ((4, now), (2, now - timedelta(days=1))):
-            body = envelope(
-                "rating.star_level.changed",
-                organization,
-                {
-                    "subject_kind": "organization",
-                    "subject_id": str(organization),
-                    "stars": stars,
-                    "previous_stars": None,
-                    "valid_from": "2024-01-01",
-                    "valid_until": None,
-                    "showcase": False,
-                },
-            )
-            body["occurred_at"] = when.isoformat()
+            body = star_level_announced(organization, stars, when)
             response = await funds.client.post(
                 "/events", json=body, headers=events_headers(test_issuer)
             )
@@ -221,22 +218,7 @@ class TestStarLevels:
         first, second = uuid.uuid4(), uuid.uuid4()
         now = datetime.now(UTC)
 
-        def announced(subject: uuid.UUID, stars: int, when: datetime) -> dict[str, object]:
-            body = envelope(
-                "rating.star_level.changed",
-                subject,
-                {
-                    "subject_kind": "organization",
-                    "subject_id": str(subject),
-                    "stars": stars,
-                    "previous_stars": None,
-                    "valid_from": "2024-01-01",
-                    "valid_until": None,
-                    "showcase": False,
-                },
-            )
-            body["occurred_at"] = when.isoformat()
-            return body
+        announced = star_level_announced
 
         batch = [
             announced(first, 3, now - timedelta(hours=2)),

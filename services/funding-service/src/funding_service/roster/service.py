@@ -45,40 +45,27 @@ def parse(model: type[BaseModel], envelope: EventEnvelope) -> Any:
         ) from exc
 
 
+def _change(envelope: EventEnvelope) -> repository.TimelineChange:
+    """What a member.stage.changed or member.transferred does to the member's timeline."""
+    if envelope.type == MEMBER_TRANSFERRED:
+        moved: Transferred = parse(Transferred, envelope)
+        organization_id, stage = moved.to_organization_id, moved.stage
+        member_id, day = moved.member_id, moved.effective_on
+    else:
+        changed: StageChanged = parse(StageChanged, envelope)
+        organization_id, stage = changed.organization_id, changed.to_stage
+        member_id, day = changed.member_id, changed.effective_on
+    return repository.TimelineChange(
+        member_id, day, organization_id, stage, open_new=stage not in GONE
+    )
+
+
 @inbox.on_many(MEMBER_STAGE_CHANGED)
-async def on_stages_changed(session: AsyncSession, envelopes: Sequence[EventEnvelope]) -> None:
-    """Members' stages changed: each timeline takes the new stage from that day."""
-    changes = []
-    for envelope in envelopes:
-        data: StageChanged = parse(StageChanged, envelope)
-        changes.append(
-            repository.TimelineChange(
-                data.member_id,
-                data.effective_on,
-                data.organization_id,
-                data.to_stage,
-                open_new=data.to_stage not in GONE,
-            )
-        )
-    await repository.restart_timelines(session, changes)
-
-
 @inbox.on_many(MEMBER_TRANSFERRED)
-async def on_transferred(session: AsyncSession, envelopes: Sequence[EventEnvelope]) -> None:
-    """Members' membership relations moved: each counted in the new organization from that day."""
-    changes = []
-    for envelope in envelopes:
-        data: Transferred = parse(Transferred, envelope)
-        changes.append(
-            repository.TimelineChange(
-                data.member_id,
-                data.effective_on,
-                data.to_organization_id,
-                data.stage,
-                open_new=data.stage not in GONE,
-            )
-        )
-    await repository.restart_timelines(session, changes)
+async def on_timeline_changes(session: AsyncSession, envelopes: Sequence[EventEnvelope]) -> None:
+    """Members' stages changed (each timeline takes the new stage from that day) or their
+    membership relations moved (counted in the new organization from that day)."""
+    await repository.restart_timelines(session, [_change(e) for e in envelopes])
 
 
 @inbox.on_many(SECRETARY_TERM_CHANGED)
