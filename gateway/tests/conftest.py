@@ -30,7 +30,7 @@ from org_service.settings import OrgSettings
 from rating_service.main import MIGRATIONS_DIR as RATING_MIGRATIONS
 from rating_service.main import create_app as create_rating
 from rating_service.settings import RatingSettings
-from service_kit.pgcluster import free_port
+from service_kit.pgcluster import free_ports
 from service_kit.testing import migrated_database, serve_app
 from service_kit.tokens import SigningKey
 
@@ -223,11 +223,36 @@ async def gw_databases(pg_server_url: str) -> dict[str, str]:
 
 @asynccontextmanager
 async def running_stack(databases: dict[str, str], key_file: Path) -> AsyncIterator[GatewayStack]:
-    """The four services and the gateway, with the demo city and the demo branch's members."""
+    """The four services and the gateway, with the demo city and the demo branch's members.
+
+    The databases start empty and are emptied again afterwards, also when the stack failed
+    to start, so that one module's failure does not become the next module's."""
     key = SigningKey.load_or_create(key_file)
-    gateway_port = free_port()
+    base = free_ports(1 + len(SERVICES))  # distinct ports, one block
+    gateway_port = base
     gateway_url = f"http://127.0.0.1:{gateway_port}"
-    urls: dict[str, str] = {service: f"http://127.0.0.1:{free_port()}" for service in SERVICES}
+    urls: dict[str, str] = {
+        service: f"http://127.0.0.1:{base + 1 + i}" for i, service in enumerate(SERVICES)
+    }
+    for url in databases.values():
+        await reset_database(url)
+    try:
+        async with running_services(databases, key, key_file, gateway_url, urls) as running:
+            yield running
+    finally:
+        for url in databases.values():
+            await reset_database(url)
+
+
+@asynccontextmanager
+async def running_services(
+    databases: dict[str, str],
+    key: SigningKey,
+    key_file: Path,
+    gateway_url: str,
+    urls: dict[str, str],
+) -> AsyncIterator[GatewayStack]:
+    gateway_port = int(gateway_url.rsplit(":", 1)[1])
     async with AsyncExitStack() as stack:
         for service in SERVICES:
             port = int(urls[service].rsplit(":", 1)[1])
@@ -244,8 +269,6 @@ async def running_stack(databases: dict[str, str], key_file: Path) -> AsyncItera
         await load_demo(urls["org"], token)
         await load_demo_members(urls["member"], token)
         yield running
-    for url in databases.values():
-        await reset_database(url)
 
 
 @pytest.fixture(scope="module")

@@ -145,3 +145,10 @@ class TestFreePorts:
                 free_ports(1, between=(port, port + 1))
             with pytest.raises(RuntimeError, match="no 3 consecutive free ports"):
                 free_ports(3, between=(port - 2, port - 1))
+
+    def test_ports_chosen_before_any_is_bound_are_all_different(self) -> None:
+        first = free_ports(3, between=(20000, 20100))
+        chosen = {free_port() for _ in range(300)}
+        assert len(chosen) == 300
+        with pytest.raises(RuntimeError):
+            free_ports(3, between=(first, first + 1))  # the same block again

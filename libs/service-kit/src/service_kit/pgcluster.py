@@ -86,6 +86,10 @@ def _can_bind(port: int) -> bool:
     return True
 
 
+# Ports this process was given: a caller may choose several before it binds any of them.
+_handed_out: set[int] = set()
+
+
 def free_ports(count: int = 1, *, between: tuple[int, int] | None = None) -> int:
     """The first of `count` consecutive ports that nobody holds.
 
@@ -105,7 +109,11 @@ def free_ports(count: int = 1, *, between: tuple[int, int] | None = None) -> int
     chooser = random.SystemRandom()
     for _ in range(200):
         base = chooser.randrange(first, last)
-        if all(_can_bind(base + i) and not port_in_use(base + i) for i in range(count)):
+        block = range(base, base + count)
+        if any(port in _handed_out for port in block):
+            continue  # chosen earlier in this process, maybe not bound yet
+        if all(_can_bind(port) and not port_in_use(port) for port in block):
+            _handed_out.update(block)
             return base
     raise RuntimeError(f"no {count} consecutive free ports between {first} and {last + count}")
 
