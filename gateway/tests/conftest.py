@@ -225,8 +225,8 @@ async def gw_databases(pg_server_url: str) -> dict[str, str]:
 async def running_stack(databases: dict[str, str], key_file: Path) -> AsyncIterator[GatewayStack]:
     """The four services and the gateway, with the demo city and the demo branch's members.
 
-    The databases start empty and are emptied again afterwards, also when the stack failed
-    to start, so that one module's failure does not become the next module's."""
+    The databases are emptied afterwards, also when the stack failed to start, so that one
+    module's failure does not become the next module's."""
     key = SigningKey.load_or_create(key_file)
     base = free_ports(1 + len(SERVICES))  # distinct ports, one block
     gateway_port = base
@@ -234,8 +234,6 @@ async def running_stack(databases: dict[str, str], key_file: Path) -> AsyncItera
     urls: dict[str, str] = {
         service: f"http://127.0.0.1:{base + 1 + i}" for i, service in enumerate(SERVICES)
     }
-    for url in databases.values():
-        await reset_database(url)
     try:
         async with running_services(databases, key, key_file, gateway_url, urls) as running:
             yield running
