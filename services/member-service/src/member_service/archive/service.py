@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
@@ -291,37 +291,48 @@ class NewEntry:
     source_event_id: uuid.UUID | None = None
 
 
+class ChainItem(NamedTuple):
+    """An entry to add to a member's chain; `source_event_id`: the event it records, if any."""
+
+    kind: EntryKind
+    occurred_on: date
+    payload: dict[str, Any]
+    source_event_id: uuid.UUID | None = None
+
+
+class Addition(NamedTuple):
+    """An entry to add at the end of a member's chain (append_many)."""
+
+    member_id: uuid.UUID
+    item: ChainItem
+
+
 def new_chain(
     member_id: uuid.UUID,
-    items: Sequence[tuple[EntryKind, date, dict[str, Any]]],
+    items: Sequence[ChainItem],
     *,
     recorded_by: str,
     after: tuple[int, bytes] | None = None,
     source: str = SOURCE,
-    source_event_ids: Sequence[uuid.UUID | None] | None = None,
 ) -> list[dict[str, Any]]:
     """The first entries of a member created in this transaction (nobody else can append yet),
     as rows for insert_new_chains; or, with `after` (the seq and hash of the chain's head,
-    read under the chain lock), the next entries of an existing chain. `source_event_ids`,
-    beside `items`: the event each entry records, if any."""
+    read under the chain lock), the next entries of an existing chain."""
     rows: list[dict[str, Any]] = []
     last_seq, previous = after or (0, GENESIS)
     now = utcnow()
-    event_ids = source_event_ids or [None] * len(items)
-    for seq, (kind, occurred_on, payload), event_id in zip(
-        range(last_seq + 1, last_seq + 1 + len(items)), items, event_ids, strict=True
-    ):
+    for seq, item in enumerate(items, start=last_seq + 1):
         entry = NewEntry(
             id=uuid.uuid4(),
             member_id=member_id,
             seq=seq,
-            kind=kind.value,
-            occurred_on=occurred_on,
-            payload=chain.canonical_json(to_jsonable_python(payload)),
+            kind=item.kind.value,
+            occurred_on=item.occurred_on,
+            payload=chain.canonical_json(to_jsonable_python(item.payload)),
             recorded_by=recorded_by,
             recorded_at=now,
             source=source,
-            source_event_id=event_id,
+            source_event_id=item.source_event_id,
         )
         hashed = chain.digest(entry, previous)
         rows.append({**vars(entry), "prev_hash": previous, "hash": hashed})
@@ -331,36 +342,26 @@ def new_chain(
 
 async def append_many(
     session: AsyncSession,
-    entries: Sequence[tuple[uuid.UUID, EntryKind, date, dict[str, Any]]],
+    additions: Sequence[Addition],
     *,
     recorded_by: str,
     source: str = SOURCE,
-    source_event_ids: Sequence[uuid.UUID | None] | None = None,
 ) -> None:
-    """Add (member id, kind, occurred_on, payload) entries, each at the end of its member's
-    chain and in the order given, in the caller's transaction: one lock statement, one read
-    of the heads and one insert however many entries. `source_event_ids`, beside `entries`:
-    the event each entry records, if any."""
-    if not entries:
+    """Add entries, each at the end of its member's chain and in the order given, in the
+    caller's transaction: one lock statement, one read of the heads and one insert however
+    many entries."""
+    if not additions:
         return
-    event_ids = source_event_ids or [None] * len(entries)
-    by_member: dict[uuid.UUID, list[tuple[EntryKind, date, dict[str, Any]]]] = {}
-    events_by_member: dict[uuid.UUID, list[uuid.UUID | None]] = {}
-    for (member_id, kind, occurred_on, payload), event_id in zip(entries, event_ids, strict=True):
-        by_member.setdefault(member_id, []).append((kind, occurred_on, payload))
-        events_by_member.setdefault(member_id, []).append(event_id)
+    by_member: dict[uuid.UUID, list[ChainItem]] = {}
+    for member_id, item in additions:
+        by_member.setdefault(member_id, []).append(item)
     await repository.lock_chains(session, list(by_member))
     heads = await repository.heads(session, list(by_member))
     rows = [
         row
         for member_id, items in by_member.items()
         for row in new_chain(
-            member_id,
-            items,
-            recorded_by=recorded_by,
-            after=heads.get(member_id),
-            source=source,
-            source_event_ids=events_by_member[member_id],
+            member_id, items, recorded_by=recorded_by, after=heads.get(member_id), source=source
         )
     ]
     await repository.insert_rows(session, rows)
@@ -404,18 +405,20 @@ async def on_evaluations_finalized(
         await append_many(
             session,
             [
-                (
+                Addition(
                     data.member_id,
-                    EntryKind.evaluation,
-                    data.finalized_at.date(),
-                    {
-                        "evaluation": "four_party",
-                        **data.model_dump(mode="json", exclude={"member_id"}),
-                    },
+                    ChainItem(
+                        EntryKind.evaluation,
+                        data.finalized_at.date(),
+                        {
+                            "evaluation": "four_party",
+                            **data.model_dump(mode="json", exclude={"member_id"}),
+                        },
+                        source_event_id=envelope.id,
+                    ),
                 )
-                for _, data in items
+                for envelope, data in items
             ],
             recorded_by=source,
             source=source,
-            source_event_ids=[envelope.id for envelope, _ in items],
         )

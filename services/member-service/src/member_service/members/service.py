@@ -383,7 +383,7 @@ def _chain_for(prepared: Prepared, recorded_by: str) -> list[dict[str, Any]]:
     return archive.new_chain(
         member["id"],
         [
-            (
+            archive.ChainItem(
                 EntryKind.stage_change,
                 day,
                 {

@@ -109,18 +109,20 @@ async def _record(
         day = term.term_start if c.change == "started" else term.term_end
         assert day is not None
         entries.append(
-            (
+            archive.Addition(
                 term.member_id,
-                EntryKind.post,
-                day,
-                {
-                    "change": c.change,
-                    "role": "secretary",
-                    "secretary_term_id": str(term.id),
-                    "organization_id": str(term.organization_id),
-                    "term_start": term.term_start.isoformat(),
-                    "term_end": term.term_end.isoformat() if term.term_end else None,
-                },
+                archive.ChainItem(
+                    EntryKind.post,
+                    day,
+                    {
+                        "change": c.change,
+                        "role": "secretary",
+                        "secretary_term_id": str(term.id),
+                        "organization_id": str(term.organization_id),
+                        "term_start": term.term_start.isoformat(),
+                        "term_end": term.term_end.isoformat() if term.term_end else None,
+                    },
+                ),
             )
         )
     await archive.append_many(session, entries, recorded_by=principal.subject)
