@@ -20,15 +20,22 @@ from service_kit.events import layered
 COUNTED_STAGES = ("full_member", "probationary_member")
 
 
+# Stages after which a member belongs to no organization of this city.
+GONE = frozenset({"transferred_out", "left", "deceased"})
+
+
 class TimelineChange(NamedTuple):
-    """From `day` on, the member is `stage` in `organization_id` (what followed is replaced);
-    `open_new` False: the member belongs to no organization of this city from `day`."""
+    """From `day` on, the member is `stage` in `organization_id` (what followed is replaced)."""
 
     member_id: uuid.UUID
     day: date
     organization_id: uuid.UUID
     stage: str
-    open_new: bool
+
+    @property
+    def opens_a_period(self) -> bool:
+        """False: from `day` the member belongs to no organization of this city."""
+        return self.stage not in GONE
 
 
 # One row per member of a layer (service_kit.events.layered): its periods from the day on go,
@@ -64,7 +71,7 @@ async def restart_timelines(session: AsyncSession, changes: Sequence[TimelineCha
                 "valid_to": None,
             }
             for c in layer
-            if c.open_new
+            if c.opens_a_period
         ]
         if opened:
             await connection.execute(table.insert().values(opened))

@@ -24,9 +24,6 @@ from funding_service.upstream.types import MemberCount, SecretaryTerm
 from service_kit.errors import Unprocessable
 from service_kit.events import EventEnvelope
 
-# Stages after which a member belongs to no organization of this city.
-GONE = frozenset({"transferred_out", "left", "deceased"})
-
 
 class InvalidEventData(Unprocessable):
     code = "invalid_event_data"
@@ -49,14 +46,12 @@ def _change(envelope: EventEnvelope) -> repository.TimelineChange:
     """What a member.stage.changed or member.transferred does to the member's timeline."""
     if envelope.type == MEMBER_TRANSFERRED:
         moved: Transferred = parse(Transferred, envelope)
-        organization_id, stage = moved.to_organization_id, moved.stage
-        member_id, day = moved.member_id, moved.effective_on
-    else:
-        changed: StageChanged = parse(StageChanged, envelope)
-        organization_id, stage = changed.organization_id, changed.to_stage
-        member_id, day = changed.member_id, changed.effective_on
+        return repository.TimelineChange(
+            moved.member_id, moved.effective_on, moved.to_organization_id, moved.stage
+        )
+    changed: StageChanged = parse(StageChanged, envelope)
     return repository.TimelineChange(
-        member_id, day, organization_id, stage, open_new=stage not in GONE
+        changed.member_id, changed.effective_on, changed.organization_id, changed.to_stage
     )
 
 
