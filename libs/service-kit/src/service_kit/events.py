@@ -12,7 +12,7 @@ import contextlib
 import logging
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
@@ -701,37 +701,21 @@ class Inbox:
         in_run = False
         try:
             new = await self._record(session, envelopes)
-            index = 0
-            while index < len(envelopes):
-                envelope = envelopes[index]
-                many = self.batch_handlers.get(envelope.type)
+            for run, many in self._runs(envelopes):
                 if many is None:
-                    outcome = await self.apply(session, envelope, new=envelope.id in new)
-                    new.discard(envelope.id)  # the same id twice in a batch: applied once
+                    [envelope] = run
+                    outcome = await self.apply(session, envelope, new=_taken(new, envelope.id))
                     receipts.append(BatchReceipt(event_id=envelope.id, outcome=outcome, status=200))
-                    index += 1
                     continue
-                end = index
-                while end < len(envelopes) and envelopes[end].type == envelope.type:
-                    end += 1
-                fresh: list[EventEnvelope] = []
-                run: list[BatchReceipt] = []
-                for e in envelopes[index:end]:
-                    is_new = e.id in new
-                    if is_new:
-                        fresh.append(e)
-                        new.discard(e.id)
-                    run.append(
-                        BatchReceipt(
-                            event_id=e.id, outcome="handled" if is_new else "duplicate", status=200
-                        )
-                    )
+                taken = [_taken(new, e.id) for e in run]
                 in_run = True
-                if fresh:
-                    await many(session, fresh)
+                if any(taken):
+                    await many(session, [e for e, t in zip(run, taken, strict=True) if t])
                 in_run = False
-                receipts.extend(run)
-                index = end
+                receipts.extend(
+                    BatchReceipt(event_id=e.id, outcome="handled" if t else "duplicate", status=200)
+                    for e, t in zip(run, taken, strict=True)
+                )
         except Exception as exc:
             failed = len(receipts)
             await session.rollback()
@@ -749,6 +733,21 @@ class Inbox:
                 *[await self._receive_one(session, e) for e in envelopes[failed + 1 :]],
             ]
         return receipts
+
+    def _runs(
+        self, envelopes: Sequence[EventEnvelope]
+    ) -> Iterator[tuple[Sequence[EventEnvelope], BatchHandler | None]]:
+        """The batch in runs: the neighbouring events of a type with a batch handler (and
+        that handler), else each event alone."""
+        start = 0
+        while start < len(envelopes):
+            kind = envelopes[start].type
+            many = self.batch_handlers.get(kind)
+            end = start + 1
+            while many is not None and end < len(envelopes) and envelopes[end].type == kind:
+                end += 1
+            yield envelopes[start:end], many
+            start = end
 
     async def _record(
         self, session: AsyncSession, envelopes: Sequence[EventEnvelope]
@@ -812,6 +811,14 @@ class Inbox:
         except Exception as exc:
             return _failed(envelope, exc)
         return BatchReceipt(event_id=envelope.id, outcome=outcome, status=200)
+
+
+def _taken(new: set[uuid.UUID], event_id: uuid.UUID) -> bool:
+    """Whether the event is new in this batch; the same id later in it is not (applied once)."""
+    if event_id in new:
+        new.discard(event_id)
+        return True
+    return False
 
 
 def _failed(envelope: EventEnvelope, exc: Exception) -> BatchReceipt:
