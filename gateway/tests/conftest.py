@@ -228,45 +228,31 @@ async def running_stack(databases: dict[str, str], key_file: Path) -> AsyncItera
     The databases are emptied afterwards, also when the stack failed to start, so that one
     module's failure does not become the next module's."""
     key = SigningKey.load_or_create(key_file)
-    base = free_ports(1 + len(SERVICES))  # distinct ports, one block
-    gateway_port = base
+    gateway_port = free_ports(1 + len(SERVICES))  # one block: the gateway, then the services
     gateway_url = f"http://127.0.0.1:{gateway_port}"
-    urls: dict[str, str] = {
-        service: f"http://127.0.0.1:{base + 1 + i}" for i, service in enumerate(SERVICES)
-    }
+    ports = {service: gateway_port + 1 + i for i, service in enumerate(SERVICES)}
+    urls = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
     try:
-        async with running_services(databases, key, key_file, gateway_url, urls) as running:
+        async with AsyncExitStack() as stack:
+            for service in SERVICES:
+                await stack.enter_async_context(
+                    serve_service(
+                        service, databases[service], key, gateway_url, urls, ports[service]
+                    )
+                )
+            gateway = create_gateway(gateway_settings(key_file, urls), configure_logs=False)
+            await stack.enter_async_context(serve_app(gateway, gateway_port))
+            client = await stack.enter_async_context(
+                httpx.AsyncClient(base_url=gateway_url, timeout=30.0)
+            )
+            running = GatewayStack(client, urls, key_file, databases)
+            token = await running.service_token()
+            await load_demo(urls["org"], token)
+            await load_demo_members(urls["member"], token)
             yield running
     finally:
         for url in databases.values():
             await reset_database(url)
-
-
-@asynccontextmanager
-async def running_services(
-    databases: dict[str, str],
-    key: SigningKey,
-    key_file: Path,
-    gateway_url: str,
-    urls: dict[str, str],
-) -> AsyncIterator[GatewayStack]:
-    gateway_port = int(gateway_url.rsplit(":", 1)[1])
-    async with AsyncExitStack() as stack:
-        for service in SERVICES:
-            port = int(urls[service].rsplit(":", 1)[1])
-            await stack.enter_async_context(
-                serve_service(service, databases[service], key, gateway_url, urls, port)
-            )
-        gateway = create_gateway(gateway_settings(key_file, urls), configure_logs=False)
-        await stack.enter_async_context(serve_app(gateway, gateway_port))
-        client = await stack.enter_async_context(
-            httpx.AsyncClient(base_url=gateway_url, timeout=30.0)
-        )
-        running = GatewayStack(client, urls, key_file, databases)
-        token = await running.service_token()
-        await load_demo(urls["org"], token)
-        await load_demo_members(urls["member"], token)
-        yield running
 
 
 @pytest.fixture(scope="module")
