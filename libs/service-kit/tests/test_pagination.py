@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -9,12 +10,16 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy import Float, column
+from sqlalchemy.types import NullType
 
 from service_kit.db import Database
 from service_kit.errors import AppError
 from service_kit.pagination import (
     MAX_BATCH_IDS,
     MAX_PAGE_SIZE,
+    _typed_like,
     decode_cursor,
     encode_cursor,
     parse_ids,
@@ -183,6 +188,37 @@ class TestCursors:
         decoded = decode_cursor(encode_cursor(values), len(values))
         assert decoded == values
         assert [type(v) for v in decoded] == [type(v) for v in values]
+
+
+class Grade(enum.Enum):
+    good = "good"
+    fair = "fair"
+
+
+class TestCursorValuesAgainstTheirColumns:
+    """A cursor's values are checked against the types of the columns they compare with."""
+
+    columns = (
+        column("score", Float()),
+        column("grade", SAEnum(Grade)),
+        column("anything", NullType()),  # SQLAlchemy knows no Python type for it
+    )
+
+    def test_values_are_taken_as_their_columns_types(self) -> None:
+        typed = _typed_like(self.columns, [3, "fair", {"any": "value"}], "cursor")
+        assert typed == [3.0, Grade.fair, {"any": "value"}]
+        assert isinstance(typed[0], float)
+
+    def test_a_column_of_no_known_type_takes_the_value_unchecked(self) -> None:
+        assert _typed_like(self.columns[2:], [["a", 1]], "cursor") == [["a", 1]]
+
+    @pytest.mark.parametrize(
+        "values", [["3", "fair", None], [3.0, "poor", None], [True, "good", 1]]
+    )
+    def test_a_value_of_another_type_is_an_invalid_cursor(self, values: list[Any]) -> None:
+        with pytest.raises(AppError) as refused:
+            _typed_like(self.columns, values, "cursor")
+        assert refused.value.instance_code == "invalid_cursor"
 
 
 class TestParseIds:

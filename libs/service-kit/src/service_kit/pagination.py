@@ -131,16 +131,6 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
         raise InvalidCursor(details={"after": cursor}) from exc
 
 
-def _python_type(column: ColumnElement[Any]) -> type | None:
-    """The Python type of a column's values, or None when SQLAlchemy knows none (its generic
-    types raise NotImplementedError): such values are not checked."""
-    try:
-        python_type: type = column.type.python_type
-    except (AttributeError, NotImplementedError):
-        return None
-    return python_type
-
-
 def _typed_like(columns: Sequence[ColumnElement[Any]], values: list[Any], cursor: str) -> list[Any]:
     """The cursor's values, checked against the columns they compare with.
 
@@ -149,8 +139,9 @@ def _typed_like(columns: Sequence[ColumnElement[Any]], values: list[Any], cursor
     """
     typed = []
     for column, value in zip(columns, values, strict=True):
-        expected = _python_type(column)
-        if expected is None or isinstance(value, expected):
+        # `object` where SQLAlchemy knows no Python type for the column: taken as it is.
+        expected: type = column.type.python_type
+        if isinstance(value, expected):
             typed.append(value)
         elif issubclass(expected, enum.Enum):
             try:
