@@ -1335,6 +1335,10 @@ async def run(size: str, screen_names: list[str], use_peer: bool) -> None:
                     pinning = pin(stack, pg)
                     print(f"pinning: {pinning}", flush=True)
                     gateway_pid = stack.processes["gateway"].pid
+                    rss_readers: dict[str, Callable[[], float | None]] = {
+                        "gateway": lambda: peak_rss_mb(gateway_pid),
+                        "peer": peer_rss,
+                    }
                     seen: dict[str, Any] = {}
                     for name in screen_names:
                         screen = SCREENS[name]
@@ -1347,20 +1351,13 @@ async def run(size: str, screen_names: list[str], use_peer: bool) -> None:
                         ways = list(targets.items())
                         for round_ in range(ROUNDS):
                             for label, target in ways if round_ % 2 == 0 else ways[::-1]:
-                                rss_of = (
-                                    (lambda: peak_rss_mb(gateway_pid))
-                                    if label == "gateway"
-                                    else (lambda: None)
-                                )
-                                if label == "peer":
-                                    rss_of = peer_rss
                                 parts[label].append(
                                     await measure_target(
                                         label,
                                         target,
                                         ctx,
                                         round_share(requests_for(size, screen), round_),
-                                        rss_of,
+                                        rss_readers.get(label, lambda: None),
                                     )
                                 )
                         outcomes = []
