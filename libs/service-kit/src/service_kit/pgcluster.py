@@ -112,7 +112,7 @@ def free_ports(count: int = 1, *, between: tuple[int, int] | None = None) -> int
         block = range(base, base + count)
         if any(port in _handed_out for port in block):
             continue  # chosen earlier in this process, maybe not bound yet
-        if all(_can_bind(port) and not port_in_use(port) for port in block):
+        if all(_can_bind(port) for port in block):  # a listener makes the bind fail
             _handed_out.update(block)
             return base
     raise RuntimeError(f"no {count} consecutive free ports between {first} and {last + count}")
